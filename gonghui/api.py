@@ -1,0 +1,30 @@
+"""The JSON API at /api/v1 (django-ninja). OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+from ninja.security import django_auth
+
+from gonghui.accounts.api import router as auth_router
+from gonghui.accounts.auth import BearerTokenAuth
+from gonghui.core.api import install_error_handlers
+from gonghui.orgs.api import router as orgs_router
+
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """Chinese text stays readable in responses instead of \\uXXXX escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    renderer=UnicodeJSONRenderer(),
+    title="Gonghui API",
+    version="1",
+    description="工会服务平台 API。所有列表分页并限定在调用者的权限范围内；错误统一为 "
+    '{"error": {"code", "message", "fields"}}。',
+    auth=[BearerTokenAuth(), django_auth],
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/auth", auth_router)
+api.add_router("/orgs", orgs_router)

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembersConfig(AppConfig):
+    name = "gonghui.members"
+    label = "members"
+    verbose_name = _("会员")
+    permissions = {
+        "member.view": _("查看会员"),
+        "member.change": _("录入、修改会员，办理转会"),
+        "member.approve": _("审批入会、接收转会、除名"),
+        "member.import": _("导入会员名册"),
+        "member.export": _("导出会员名册"),
+    }
+    navigation = [(_("会员"), "members:list", "member.view")]
+
+    def ready(self):
+        from gonghui.members import receivers  # noqa: F401  (connects the org signal receivers)

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from gonghui.accounts.views import logout_view
+from gonghui.api import api
+from gonghui.dashboards.views import HomeView
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", logout_view, name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("orgs/", include("gonghui.orgs.urls")),
+    path("staff/", include("gonghui.accounts.urls")),
+    path("members/", include("gonghui.members.urls")),
+    path("m/", include(("gonghui.members.urls_portal", "portal"), namespace="portal")),
+    path("", include("gonghui.core.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "gonghui.core.views.bad_request"
+handler403 = "gonghui.core.views.permission_denied"
+handler404 = "gonghui.core.views.page_not_found"
+handler500 = "gonghui.core.views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
