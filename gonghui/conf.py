@@ -121,11 +121,12 @@ def load_keys(production: bool, key_file: Path, environ=os.environ) -> dict[str,
     return keys
 
 
-def database_config(url: str | None, base_dir: Path) -> dict:
+def database_config(url: str | None, var_dir: Path) -> dict:
+    """The default database; without DATABASE_URL, SQLite in the var directory (GONGHUI_VAR_DIR)."""
     import dj_database_url
 
     if not url:
-        url = f"sqlite:///{base_dir / 'var' / 'gonghui.sqlite3'}"
+        url = f"sqlite:///{var_dir / 'gonghui.sqlite3'}"
     if url.split(":", 1)[0] not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise SettingError(f"DATABASE_URL scheme must be sqlite:// or postgres://, got {url.split(':', 1)[0]!r}")
     try:

@@ -4,6 +4,7 @@ Defaults give a working development setup on SQLite with no configuration at all
 A bad value stops start-up with a message naming the variable.
 """
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -31,12 +32,19 @@ try:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"])
     if PRODUCTION and not ALLOWED_HOSTS:
         raise SettingError("ALLOWED_HOSTS is not set; list the host names this server answers to")
-    DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"), BASE_DIR)}
+    DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"), VAR_DIR)}
     GONGHUI_PORT = env_int("GONGHUI_PORT", 8000, minimum=1)
     API_TOKEN_DAYS = env_int("GONGHUI_API_TOKEN_DAYS", 30, minimum=1)
     AXES_FAILURE_LIMIT = env_int("GONGHUI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
     AUDIT_BLOCK_SIZE = env_int("GONGHUI_AUDIT_BLOCK_SIZE", 5000, minimum=1)
     TASK_BACKEND = env_choice("GONGHUI_TASK_BACKEND", "database", {"database", "immediate", "rq"})
+    if TASK_BACKEND == "rq" and importlib.util.find_spec("django_tasks_rq") is None:
+        raise SettingError("GONGHUI_TASK_BACKEND=rq needs the redis extra: pip install 'gonghui[redis]'")
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+    # Behind a TLS-terminating proxy (nginx) Django sees plain HTTP; trust its X-Forwarded-Proto
+    # only when told to, since a directly exposed server would let clients forge it.
+    if env_bool("GONGHUI_BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 except SettingError as error:
     sys.exit(f"gonghui: configuration error: {error}")
 

@@ -200,7 +200,7 @@ def test_it_rejects_an_unknown_database_scheme(tmp_path, url):
 
 
 def test_it_defaults_to_sqlite_under_var(tmp_path):
-    config = database_config(None, tmp_path)
+    config = database_config(None, tmp_path / "var")
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert Path(config["NAME"]) == tmp_path / "var" / "gonghui.sqlite3"
     assert (tmp_path / "var").is_dir()
@@ -219,10 +219,10 @@ def test_it_configures_postgres(tmp_path):
 # --- settings import -----------------------------------------------------------------------------
 
 
-def _import_settings(tmp_path, **env):
+def _import_settings(tmp_path, extra="", **env):
     clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GONGHUI_VAR_DIR": str(tmp_path), **env}
     return subprocess.run(
-        [sys.executable, "-c", "import gonghui.settings"],
+        [sys.executable, "-c", "import gonghui.settings as settings\n" + extra],
         cwd=REPO,
         env=clean,
         capture_output=True,
@@ -255,6 +255,9 @@ def test_it_stops_production_settings_without_allowed_hosts(tmp_path):
         ({"GONGHUI_LOGIN_FAILURE_LIMIT": "0"}, "GONGHUI_LOGIN_FAILURE_LIMIT"),
         ({"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL"),
         ({"GONGHUI_TASK_BACKEND": "celery"}, "GONGHUI_TASK_BACKEND"),
+        # django-tasks-rq is an optional extra, not installed by `make test`.
+        ({"GONGHUI_TASK_BACKEND": "rq"}, "GONGHUI_TASK_BACKEND"),
+        ({"GONGHUI_BEHIND_TLS_PROXY": "perhaps"}, "GONGHUI_BEHIND_TLS_PROXY"),
     ],
 )
 def test_it_stops_settings_on_a_bad_value_naming_the_variable(tmp_path, env, variable):
@@ -273,3 +276,11 @@ def test_it_imports_production_settings_when_everything_is_set(tmp_path):
         **_good_keys(),
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_it_keeps_the_default_sqlite_database_in_the_var_dir(tmp_path):
+    result = _import_settings(
+        tmp_path, extra="print(settings.DATABASES['default']['NAME'])", GONGHUI_VAR_DIR=str(tmp_path / "data")
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(str(tmp_path / "data" / "gonghui.sqlite3"))
