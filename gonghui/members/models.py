@@ -290,3 +290,65 @@ class MemberNumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.province_code}: {self.next_value}"
+
+
+class ImportJob(TimeStampedModel):
+    """One roster upload (名册导入): the stored file, its validation preview, progress and outcome.
+
+    The uploaded file and the error report are kept under MEDIA_ROOT (never served directly:
+    the import pages stream them after a scoped access check). `counts` holds the figures of
+    the last validation or commit (rows, created, updated, unchanged, rejected, duplicates,
+    transfer_candidates); `errors` the first problems found (row, column, value, reason) for the
+    preview page; the full list is in the report file.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        VALIDATING = "validating", _("校验中")
+        VALIDATED = "validated", _("待确认")
+        COMMITTING = "committing", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        CANCELLED = "cancelled", _("已取消")
+
+    org = models.ForeignKey("orgs.Org", verbose_name=_("导入到"), on_delete=models.PROTECT, related_name="+")
+    org_path = PathField(_("组织路径"), editable=False)
+    province_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("名册文件"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=200)
+    partial = models.BooleanField(_("部分导入（跳过有错误的行）"), default=False)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    counts = models.JSONField(_("统计"), default=dict, blank=True)
+    errors = models.JSONField(_("错误示例"), default=list, blank=True)
+    report = models.FileField(_("错误报告"), upload_to="imports/reports/%Y/%m/", blank=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    permission_prefix = "member"
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = _("名册导入")
+        verbose_name_plural = _("名册导入")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["org_path", "created_at"], name="importjob_path_idx")]
+
+    def __str__(self):
+        return f"导入 #{self.pk} {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.VALIDATING, self.Status.COMMITTING)
