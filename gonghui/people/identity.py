@@ -122,6 +122,8 @@ def mask_document(number: str) -> str:
     """110105********1234: division code and last four stay, the birth date never shows."""
     if len(number) <= 8:
         return number[:1] + "*" * (len(number) - 2) + number[-1:] if len(number) > 2 else "*" * len(number)
+    if len(number) < 15:  # passports (9 characters …): keeping 6 + 4 would show all of it
+        return number[:2] + "*" * (len(number) - 4) + number[-2:]
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
