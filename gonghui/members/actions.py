@@ -190,6 +190,8 @@ def do_apply_join(
     if acting_user is not None:
         _require(acting_user, "member.change", target)
     person, _created = get_or_create_person(acting_user=acting_user, data=person_data)
+    if Membership.objects.filter(person=person, status=S.DECEASED).exists():
+        raise ValidationError({"doc_number": _("该证件号码的人员已登记为已故，不能申请入会")})
     if JoinApplication.objects.filter(person=person, status=JoinStatus.PENDING).exists():
         raise ValidationError({"doc_number": _("该人员已有一份待审核的入会申请")})
     current = Membership.objects.filter(person=person, status__in=CURRENT).select_related("org").first()
@@ -563,11 +565,22 @@ def _change_status(
     permission="member.change",
     ended=False,
     card_reason=None,
+    only_from=None,
 ):
     membership = Membership.objects.select_for_update().select_related("org", "person").get(pk=membership.pk)
     _require(acting_user, permission, membership.org)
     check(MEMBERSHIP_TRANSITIONS, MembershipStatus, membership.status, target, what)
+    if only_from is not None and membership.status not in only_from:
+        check({membership.status: set()}, MembershipStatus, membership.status, target, what)
     was_current = membership.is_current
+    if membership.status == S.TRANSFERRING:
+        # The membership ends while a transfer waits (e.g. the member died): close the transfer.
+        TransferRequest.objects.filter(membership=membership, status=TransferStatus.PENDING).update(
+            status=TransferStatus.CANCELLED,
+            reject_reason=reason[:300],
+            decided_by=acting_user if getattr(acting_user, "pk", None) else None,
+            decided_at=timezone.now(),
+        )
     before = _snapshot(membership)
     membership.status = target
     if ended:
@@ -604,8 +617,16 @@ def do_retain(*, acting_user, membership: Membership, reason: str) -> Membership
 @transaction.atomic
 def do_reactivate(*, acting_user, membership: Membership, reason: str) -> Membership:
     reason = _reason_required(reason)
+    # Only a retained membership is reactivated here: a transfer ends through accept / reject /
+    # cancel, and a lapsed or former member re-joins through a new application.
     membership = _change_status(
-        acting_user, membership, S.ACTIVE, MembershipEvent.Type.REACTIVATE, _("恢复正常会籍"), reason
+        acting_user,
+        membership,
+        S.ACTIVE,
+        MembershipEvent.Type.REACTIVATE,
+        _("恢复正常会籍"),
+        reason,
+        only_from={S.RETAINED},
     )
     if not Card.objects.filter(membership=membership, status=Card.Status.SUSPENDED).update(status=Card.Status.ACTIVE):
         issue_card(membership)
@@ -711,3 +732,111 @@ def do_keep_membership(*, acting_user, membership: Membership, until: dt.date, r
         reason=reason,
     )
     return membership
+
+
+# --- gig-worker routing rules (admin table: platform × division code → org) ---------------------
+
+
+def _clean_routing_rule(data: dict) -> dict:
+    errors = {}
+    platform = " ".join((data.get("platform") or "").split())
+    if len(platform) > 40:
+        errors["platform"] = _("平台名称最多40个字符")
+    division = (data.get("division_code") or "").strip()
+    if not division.isdigit() or len(division) not in (6, 9):
+        errors["division_code"] = _("行政区划代码应为6位或9位数字")
+    gig_subtype = data.get("gig_subtype") or ""
+    if gig_subtype and gig_subtype not in GigSubtype.values:
+        errors["gig_subtype"] = _("未知的新就业形态类别")
+    note = " ".join((data.get("note") or "").split())
+    if len(note) > 120:
+        errors["note"] = _("说明最多120个字符")
+    if errors:
+        raise ValidationError(errors)
+    return {"platform": platform, "division_code": division, "gig_subtype": gig_subtype, "note": note}
+
+
+def _check_routing_target(org: Org) -> None:
+    if org.status != OrgStatus.ACTIVE or org.kind not in MEMBER_ORG_KINDS:
+        raise ValidationError({"org": _("“%(org)s”不能直接接收会员") % {"org": org.name}})
+
+
+def _routing_snapshot(rule) -> dict:
+    return {
+        "platform": rule.platform,
+        "division_code": rule.division_code,
+        "gig_subtype": rule.gig_subtype,
+        "org": rule.org_id,
+        "note": rule.note,
+    }
+
+
+def _check_routing_unique(clean: dict, exclude_pk=None) -> None:
+    from gonghui.members.models import RoutingRule
+
+    clash = RoutingRule.objects.filter(
+        platform=clean["platform"], division_code=clean["division_code"], gig_subtype=clean["gig_subtype"]
+    )
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"division_code": _("已有相同平台、行政区划和类别的分派规则")})
+
+
+@transaction.atomic
+def do_create_routing_rule(*, acting_user, org: Org, data: dict):
+    """Add a routing rule sending gig workers of a platform in a division to `org` (needs member.routing there)."""
+    from gonghui.members.models import RoutingRule
+
+    _require(acting_user, "member.routing", org)
+    clean = _clean_routing_rule(data)
+    _check_routing_target(org)
+    _check_routing_unique(clean)
+    rule = RoutingRule.objects.create(org=org, org_path=org.path, **clean)
+    audit.record(actor=acting_user, action="member.routing_create", obj=rule, org=org, after=_routing_snapshot(rule))
+    return rule
+
+
+@transaction.atomic
+def do_update_routing_rule(*, acting_user, rule, org: Org, data: dict):
+    """Change a rule; the user needs member.routing at both the old and the new receiving org."""
+    from gonghui.members.models import RoutingRule
+
+    rule = RoutingRule.objects.select_for_update().select_related("org").get(pk=rule.pk)
+    _require(acting_user, "member.routing", rule.org)
+    _require(acting_user, "member.routing", org)
+    clean = _clean_routing_rule(data)
+    _check_routing_target(org)
+    _check_routing_unique(clean, exclude_pk=rule.pk)
+    before = _routing_snapshot(rule)
+    for field, value in clean.items():
+        setattr(rule, field, value)
+    rule.org, rule.org_path = org, org.path
+    rule.save()
+    audit.record(
+        actor=acting_user,
+        action="member.routing_update",
+        obj=rule,
+        org=org,
+        before=before,
+        after=_routing_snapshot(rule),
+    )
+    return rule
+
+
+@transaction.atomic
+def do_delete_routing_rule(*, acting_user, rule, reason: str = "") -> None:
+    from gonghui.members.models import RoutingRule
+
+    rule = RoutingRule.objects.select_for_update().select_related("org").get(pk=rule.pk)
+    _require(acting_user, "member.routing", rule.org)
+    before = _routing_snapshot(rule)
+    audit.record(
+        actor=acting_user,
+        action="member.routing_delete",
+        obj=rule,
+        org=rule.org,
+        before=before,
+        reason=" ".join((reason or "").split())[:300],
+    )
+    rule.delete()
