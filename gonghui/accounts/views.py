@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from gonghui.accounts import actions
@@ -77,8 +78,8 @@ class StaffDetailView(LoginRequiredMixin, ObjectHistoryMixin, TemplateView):
 
 class StaffCreateView(ActionFormView):
     form_class = StaffCreateForm
-    title = _("新建工作人员账号")
-    submit_label = _("创建")
+    title = gettext_lazy("新建工作人员账号")
+    submit_label = gettext_lazy("创建")
 
     def get_initial(self):
         return {"home_org": self.request.GET.get("org", "")}
@@ -121,7 +122,7 @@ class StaffObjectMixin:
 
 class GrantCreateView(StaffObjectMixin, ActionFormView):
     form_class = GrantForm
-    submit_label = _("授权")
+    submit_label = gettext_lazy("授权")
 
     @property
     def title(self):
@@ -144,7 +145,7 @@ class GrantCreateView(StaffObjectMixin, ActionFormView):
 
 class GrantRevokeView(StaffObjectMixin, ActionFormView):
     form_class = ReasonForm
-    submit_label = _("撤销授权")
+    submit_label = gettext_lazy("撤销授权")
     danger = True
 
     def get_grant(self):
@@ -202,7 +203,7 @@ class StaffActiveView(StaffObjectMixin, ActionFormView):
 
 class StaffPasswordView(StaffObjectMixin, ActionFormView):
     form_class = PasswordSetForm
-    submit_label = _("重设密码")
+    submit_label = gettext_lazy("重设密码")
 
     @property
     def title(self):

@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from gonghui.core.audit_queries import history_for
@@ -24,7 +25,7 @@ class ActionFormView(LoginRequiredMixin, FormView):
     success_message = ""
     template_name = "core/form_page.html"
     title = ""
-    submit_label = "保存"
+    submit_label = gettext_lazy("保存")
     danger = False
 
     def perform(self, form):  # pragma: no cover - every subclass defines it

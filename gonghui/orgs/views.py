@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from gonghui.accounts.queries import staff_of_org
@@ -104,7 +105,7 @@ class OrgFormMixin:
 
 class OrgCreateView(OrgFormMixin, ActionFormView):
     form_class = OrgCreateForm
-    submit_label = _("创建")
+    submit_label = gettext_lazy("创建")
 
     @property
     def title(self):
@@ -127,7 +128,7 @@ class OrgCreateView(OrgFormMixin, ActionFormView):
 
 class OrgUpdateView(OrgFormMixin, ActionFormView):
     form_class = OrgUpdateForm
-    submit_label = _("保存")
+    submit_label = gettext_lazy("保存")
 
     @property
     def title(self):
@@ -151,7 +152,7 @@ class OrgUpdateView(OrgFormMixin, ActionFormView):
 
 class OrgMoveView(OrgFormMixin, ActionFormView):
     form_class = OrgMoveForm
-    submit_label = _("移动")
+    submit_label = gettext_lazy("移动")
 
     @property
     def title(self):
@@ -173,7 +174,7 @@ class OrgMoveView(OrgFormMixin, ActionFormView):
 
 class OrgCloseView(OrgFormMixin, ActionFormView):
     form_class = OrgCloseForm
-    submit_label = _("确认撤销")
+    submit_label = gettext_lazy("确认撤销")
     danger = True
 
     @property
@@ -190,7 +191,7 @@ class OrgCloseView(OrgFormMixin, ActionFormView):
 
 class OrgMergeView(OrgFormMixin, ActionFormView):
     form_class = OrgMergeForm
-    submit_label = _("确认合并")
+    submit_label = gettext_lazy("确认合并")
     danger = True
 
     @property

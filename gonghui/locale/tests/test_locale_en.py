@@ -86,3 +86,6 @@ def test_it_shows_staff_pages_in_english(personas, tree, client_for):
     page = client.get(f"/orgs/{tree.district.code}/").content.decode()
     assert "Basic information" in page and "Log out" in page
     assert "基本信息" not in page
+    # Class-level labels of the form views are lazy, so they follow the language of the request.
+    form = client.get(f"/orgs/{tree.district.code}/edit/").content.decode()
+    assert ">Save</button>" in form and "保存" not in form
