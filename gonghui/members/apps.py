@@ -12,8 +12,15 @@ class MembersConfig(AppConfig):
         "member.approve": _("审批入会、接收转会、除名"),
         "member.import": _("导入会员名册"),
         "member.export": _("导出会员名册"),
+        "member.view_pii": _("查看完整证件号码（留痕）"),
+        "member.routing": _("维护新就业形态入会分派规则"),
     }
-    navigation = [(_("会员"), "members:list", "member.view")]
+    navigation = [
+        (_("会员"), "members:list", "member.view"),
+        (_("入会审批"), "members:joins", "member.view"),
+        (_("转会"), "members:transfers", "member.view"),
+        (_("入会分派规则"), "members:routing", "member.routing"),
+    ]
 
     def ready(self):
         from gonghui.members import receivers  # noqa: F401  (connects the org signal receivers)

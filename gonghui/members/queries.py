@@ -1,15 +1,17 @@
-"""Read helpers for members: scoped search, filters, detail."""
+"""Read helpers for members: scoped search, filters, detail, queues."""
 
 from __future__ import annotations
 
 import re
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.utils import timezone
 
-from gonghui.core.tree import in_subtree
-from gonghui.members.models import JoinApplication, Membership
-from gonghui.members.states import JoinStatus
+from gonghui.core.scoping import access_object, user_scope_paths
+from gonghui.core.tree import in_any_subtree, in_subtree
+from gonghui.members.models import JoinApplication, Membership, MembershipEvent, RoutingRule, TransferRequest
+from gonghui.members.states import JoinStatus, MembershipStatus, TransferStatus
 from gonghui.people.actions import doc_index
 from gonghui.people.identity import DocType, normalise_mobile, parse_document
 
@@ -46,8 +48,9 @@ def search_q(q: str) -> Q:
     return Q(person__name__startswith=q)
 
 
-def member_list(user, *, q: str = "", status: str = "", worker_type: str = "", org=None):
-    qs = Membership.objects.restrict(user, "view")
+def member_list(user, *, q: str = "", status: str = "", worker_type: str = "", org=None, action: str = "view"):
+    """Memberships the user may `action` (view, export …), filtered; newest first."""
+    qs = Membership.objects.restrict(user, action)
     if org is not None:
         qs = qs.filter(in_subtree("org_path", org.path))
     if status:
@@ -59,8 +62,96 @@ def member_list(user, *, q: str = "", status: str = "", worker_type: str = "", o
     return qs.select_related("person", "org").order_by("-id")
 
 
+def status_counts(qs) -> list[tuple[str, str, int]]:
+    """[(status, label, count)] for a (filtered) membership queryset, in one GROUP BY query."""
+    rows = dict(qs.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    return [(s.value, s.label, rows.get(s.value, 0)) for s in MembershipStatus if rows.get(s.value)]
+
+
+def access_member(user, member_no: str, action: str = "view") -> Membership:
+    return access_object(
+        Membership.objects.select_related("person", "org"), user, action, member_no=(member_no or "").strip()
+    )
+
+
+def membership_events(membership: Membership, limit: int = 100):
+    return (
+        MembershipEvent.objects.filter(membership=membership)
+        .select_related("from_org", "to_org", "actor")
+        .order_by("-on", "-id")[:limit]
+    )
+
+
 def pending_joins(user, org=None):
     qs = JoinApplication.objects.restrict(user, "view").filter(status=JoinStatus.PENDING)
     if org is not None:
         qs = qs.filter(in_subtree("org_path", org.path))
     return qs.select_related("person", "org").order_by("due_on", "id")
+
+
+def access_join(user, pk: int) -> JoinApplication:
+    return access_object(
+        JoinApplication.objects.select_related("person", "org", "membership", "transfer", "decided_by"),
+        user,
+        "view",
+        pk=pk,
+    )
+
+
+def _scoped_transfers(user, path_field: str, permission: str = "member.view"):
+    paths = user_scope_paths(user, permission)
+    qs = TransferRequest.objects.all()
+    if paths is None:
+        return qs
+    if not paths:
+        return qs.none()
+    return qs.filter(in_any_subtree(path_field, paths))
+
+
+def incoming_transfers(user):
+    """Pending transfers into the user's subtree: to accept or reject."""
+    return (
+        _scoped_transfers(user, "to_path")
+        .filter(status=TransferStatus.PENDING)
+        .select_related("membership__person", "from_org", "to_org")
+        .order_by("due_on", "id")
+    )
+
+
+def outgoing_transfers(user):
+    """Pending transfers out of the user's subtree: they may be cancelled."""
+    return (
+        _scoped_transfers(user, "from_path")
+        .filter(status=TransferStatus.PENDING)
+        .select_related("membership__person", "from_org", "to_org")
+        .order_by("due_on", "id")
+    )
+
+
+def access_transfer(user, pk: int, side: str) -> TransferRequest:
+    """A transfer seen from its receiving (`side="in"`) or releasing (`"out"`) union, or 404."""
+    from django.http import Http404
+
+    qs = _scoped_transfers(user, "to_path" if side == "in" else "from_path").select_related(
+        "membership__person", "from_org", "to_org"
+    )
+    try:
+        return qs.get(pk=pk)
+    except TransferRequest.DoesNotExist:
+        raise Http404("transfer not found") from None
+
+
+def pending_transfer_of(membership: Membership) -> TransferRequest | None:
+    return (
+        TransferRequest.objects.filter(membership=membership, status=TransferStatus.PENDING)
+        .select_related("to_org", "from_org")
+        .first()
+    )
+
+
+def routing_rules(user):
+    return RoutingRule.objects.restrict(user, "routing").select_related("org").order_by("division_code", "platform")
+
+
+def is_overdue(due_on) -> bool:
+    return due_on is not None and due_on < timezone.localdate()
