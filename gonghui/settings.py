@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "gonghui.accounts",
     "gonghui.people",
     "gonghui.members",
+    "gonghui.hardship",
     "gonghui.dashboards",
     "gonghui.demo",
 ]
