@@ -64,6 +64,12 @@ def _require(acting_user, permission: str, org: Org) -> None:
         )
 
 
+def _require_current(membership: Membership, what: str) -> None:
+    """Refuse, naming the state, unless the membership is alive (active, transferring or retained)."""
+    if membership.status not in CURRENT:
+        check({membership.status: set()}, MembershipStatus, membership.status, S.ACTIVE, what)
+
+
 def _reason_required(reason: str, field: str = "reason") -> str:
     reason = " ".join((reason or "").split())
     if not reason:
@@ -694,6 +700,7 @@ def do_lapse(*, acting_user, membership: Membership, reason: str) -> Membership:
 def do_record_dues(*, acting_user, membership: Membership, paid_on: dt.date) -> Membership:
     membership = Membership.objects.select_for_update().select_related("org").get(pk=membership.pk)
     _require(acting_user, "member.change", membership.org)
+    _require_current(membership, _("登记缴费"))
     if paid_on > _today():
         raise ValidationError({"paid_on": _("缴费日期不能晚于今天")})
     if membership.last_dues_paid_on is None or paid_on > membership.last_dues_paid_on:
@@ -717,6 +724,7 @@ def do_keep_membership(*, acting_user, membership: Membership, until: dt.date, r
     """Staff keep a membership from lapsing until a date (e.g. dues paid offline, activity not recorded)."""
     membership = Membership.objects.select_for_update().select_related("org").get(pk=membership.pk)
     _require(acting_user, "member.change", membership.org)
+    _require_current(membership, _("暂缓自动退会"))
     reason = _reason_required(reason)
     if until <= _today():
         raise ValidationError({"until": _("日期应晚于今天")})
