@@ -848,3 +848,27 @@ def do_delete_routing_rule(*, acting_user, rule, reason: str = "") -> None:
         reason=" ".join((reason or "").split())[:300],
     )
     rule.delete()
+
+
+@transaction.atomic
+def do_import_roster(*, acting_user, org: Org, validated, partial: bool = False, dry_run: bool = False, job=None):
+    """Import a validated roster (`members.importing.rows.validate_table`) into `org` (DESIGN.md §6 Import).
+
+    Rows are matched to persons by blind index in batches. New people become members of `org`
+    (member numbers allocated in one block, counters bumped once); members of `org` already on
+    file are updated where the file says something new; members elsewhere are transfer
+    candidates, never second memberships. With rejected rows nothing is written unless
+    `partial`; `dry_run` writes nothing at all. Returns the `importing.engine.Plan`.
+    """
+    from gonghui.members.importing import engine
+
+    _require(acting_user, "member.import", org)
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    if org.status != OrgStatus.ACTIVE or org.kind not in MEMBER_ORG_KINDS:
+        raise ValidationError({"org": _("“%(org)s”不能直接接收会员") % {"org": org.name}})
+    result = engine.plan(org, validated)
+    if dry_run or (result.counts()["rejected"] and not partial):
+        return result
+    reason = _("名册导入 #%(job)s") % {"job": job.pk} if job is not None else _("名册导入")
+    engine.write(org, result, acting_user=acting_user, job=job, reason=reason)
+    return result
