@@ -29,7 +29,8 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # validate=True: characters outside the base64url alphabet are an error, not silently dropped.
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 @dataclass
@@ -52,12 +53,6 @@ def encode(claims: CardClaims) -> str:
         ]
     ).encode()
     return f"{PREFIX}.{_b64(body)}.{_b64(crypto.sign(body))}"
-
-
-def _date(text: str) -> dt.date:
-    if len(text) != 8 or not text.isdigit():
-        raise ValueError(text)
-    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
 
 
 def _date(text: str) -> dt.date:
