@@ -10,7 +10,6 @@ from gonghui.people.choices import (
     EDUCATION,
     ETHNIC_GROUPS,
     HUKOU_TYPES,
-    PLATFORM_SUGGESTIONS,
     POLITICAL_STATUS,
     GigSubtype,
     WorkerType,
@@ -119,7 +118,7 @@ class StaffJoinForm(forms.Form):
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"list": "platform-suggestions"}),
-        help_text=_("如：%(examples)s") % {"examples": "、".join(PLATFORM_SUGGESTIONS[:6])},
+        help_text=_("如：顺丰、京东、美团、饿了么、滴滴、货拉拉"),
     )
     division_code = forms.CharField(
         label=_("工作地行政区划代码"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ def org_in_scope(user, code: str, field: str = "org") -> Org:
         raise ValidationError({field: _("找不到该组织代码，或该组织不在您的管理范围内")}) from None
 
 
-class LoginRequiredObjectMixin:
+class LoginRequiredObjectMixin(AccessMixin):
     """Resolve the page's object (404 outside the scope) before the view runs; anonymous → login."""
 
     def dispatch(self, request, *args, **kwargs):

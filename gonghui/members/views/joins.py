@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
 from gonghui.core.errors import ActionPermissionError
@@ -97,7 +98,7 @@ class JoinDecisionMixin(JoinMixin):
 
 class JoinApproveView(JoinDecisionMixin, ActionFormView):
     form_class = ApproveJoinForm
-    submit_label = _("审核通过")
+    submit_label = _lazy("审核通过")
 
     @property
     def title(self):
@@ -115,7 +116,7 @@ class JoinApproveView(JoinDecisionMixin, ActionFormView):
 
 class JoinRejectView(JoinDecisionMixin, ActionFormView):
     form_class = ReasonForm
-    submit_label = _("不予通过")
+    submit_label = _lazy("不予通过")
     danger = True
 
     @property
@@ -140,7 +141,7 @@ class StaffJoinView(ActionFormView):
 
     form_class = StaffJoinForm
     template_name = "members/staff_join.html"
-    submit_label = _("提交")
+    submit_label = _lazy("提交")
 
     @property
     def title(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from gonghui.core.scoping import access_object, user_can
 from gonghui.core.views import ActionFormView, ScopedListView
@@ -54,7 +55,7 @@ class RoutingFormMixin:
 
 
 class RoutingRuleCreateView(RoutingFormMixin, ActionFormView):
-    submit_label = _("添加")
+    submit_label = _lazy("添加")
 
     @property
     def title(self):
@@ -77,7 +78,7 @@ class RuleMixin(LoginRequiredObjectMixin):
 
 
 class RoutingRuleUpdateView(RuleMixin, RoutingFormMixin, ActionFormView):
-    submit_label = _("保存")
+    submit_label = _lazy("保存")
 
     @property
     def title(self):
@@ -106,7 +107,7 @@ class RoutingRuleUpdateView(RuleMixin, RoutingFormMixin, ActionFormView):
 
 class RoutingRuleDeleteView(RuleMixin, RoutingFormMixin, ActionFormView):
     form_class = OptionalReasonForm
-    submit_label = _("删除")
+    submit_label = _lazy("删除")
     danger = True
 
     @property

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
 from gonghui.core.scoping import user_can
@@ -80,7 +81,7 @@ class TransferMixin(LoginRequiredObjectMixin):
 
 class TransferAcceptView(TransferMixin, ActionFormView):
     form_class = forms.Form
-    submit_label = _("接收")
+    submit_label = _lazy("接收")
 
     @property
     def title(self):
@@ -96,7 +97,7 @@ class TransferAcceptView(TransferMixin, ActionFormView):
 
 class TransferRejectView(TransferMixin, ActionFormView):
     form_class = ReasonForm
-    submit_label = _("拒绝接收")
+    submit_label = _lazy("拒绝接收")
     danger = True
 
     @property
@@ -118,7 +119,7 @@ class TransferRejectView(TransferMixin, ActionFormView):
 
 class TransferCancelView(TransferMixin, ActionFormView):
     form_class = OptionalReasonForm
-    submit_label = _("撤回转会")
+    submit_label = _lazy("撤回转会")
     danger = True
     side = "out"
     permission = "member.change"
