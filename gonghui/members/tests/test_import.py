@@ -23,7 +23,7 @@ from gonghui.core.models import AuditEntry
 from gonghui.members.actions import do_import_roster
 from gonghui.members.importing import read_table, validate_table
 from gonghui.members.importing.columns import parse_date
-from gonghui.members.models import Card, Membership, MembershipEvent
+from gonghui.members.models import Card, ImportJob, Membership, MembershipEvent
 from gonghui.members.tests.helpers import assert_counters_consistent, counts_of, make_member, next_id, next_name
 from gonghui.people.identity import synthetic_id
 from gonghui.people.models import Person
@@ -390,3 +390,128 @@ def test_it_keeps_the_commit_query_count_independent_of_row_count(tree, tmp_path
         assert large <= small + 12, (small, large)
     assert members_at(tree.grassroots).count() == 1010
     assert_counters_consistent()
+
+
+# --- the upload pages ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def upload(client, org, path, partial=False, captured=None):
+    with path.open("rb") as handle:
+        data = {"file": handle}
+        if partial:
+            data["partial"] = "on"
+        return client.post(f"/members/import/new/{org.code}/", data)
+
+
+def test_it_shows_the_upload_page_to_own_and_ancestor_only(tree, personas, client_for):
+    url = f"/members/import/new/{tree.grassroots.code}/"
+    for _name, user in personas.allowed():
+        response = client_for(user).get(url)
+        assert response.status_code == 200
+        assert "身份证号" in response.content.decode()
+    for _name, user in personas.refused():
+        assert client_for(user).get(url).status_code == 404
+    assert client_for(personas.own).get(f"/members/import/new/{tree.sibling_grassroots.code}/").status_code == 404
+
+
+def test_it_runs_the_upload_preview_confirm_flow(
+    tree, personas, client_for, media, tmp_path, django_capture_on_commit_callbacks
+):
+    from gonghui.members.importing.jobs import commit_job, validate_job
+
+    client = client_for(personas.own)
+    rows = [row(), row(), row()]
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = upload(client, tree.grassroots, xlsx(tmp_path, rows))
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/members/import/{job.pk}/"
+    assert len(callbacks) == 1  # the validation task is queued after commit
+    assert (job.status, job.org_id, job.created_by_id) == ("queued", tree.grassroots.pk, personas.own.pk)
+    assert rows[0]["姓名"] not in job.file.name
+    page = client.get(f"/members/import/{job.pk}/")
+    assert 'hx-trigger="every 1s"' in page.content.decode()
+
+    validate_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == "validated" and job.counts["created"] == 3 and job.total_rows == 3
+    assert not Person.objects.exists()  # the preview writes nothing
+    partial = client.get(f"/members/import/{job.pk}/", HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert partial.templates[0].name == "members/import_status.html"
+    assert "确认导入" in body and "every 1s" not in body
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(f"/members/import/{job.pk}/confirm/")
+    assert response.status_code == 302 and len(callbacks) == 1
+    job.refresh_from_db()
+    assert job.status == "committing"
+    commit_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == "done" and job.counts["created"] == 3 and job.finished_at
+    assert members_at(tree.grassroots).count() == 3
+    entry = AuditEntry.objects.get(action="member.import")
+    assert entry.object_id == str(job.pk) and entry.actor_id == personas.own.pk
+    report = client.get(f"/members/import/{job.pk}/report/")
+    assert report.status_code == 200 and report["Content-Disposition"].startswith("attachment")
+    assert client.get("/members/import/").context["object_list"][0] == job
+
+
+def test_it_refuses_to_confirm_a_file_with_errors_unless_partial(tree, personas, client_for, media, tmp_path):
+    from gonghui.members.importing.jobs import validate_job
+
+    client = client_for(personas.own)
+    upload(client, tree.grassroots, xlsx(tmp_path, [row(), row(手机号="12345")]))
+    job = ImportJob.objects.get()
+    validate_job(job.pk)
+    page = client.get(f"/members/import/{job.pk}/").content.decode()
+    assert "手机号“12345”格式不正确" in page and "下载校验报告" in page
+    client.post(f"/members/import/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == "validated"
+    assert not Person.objects.exists()
+
+
+def test_it_scopes_import_jobs_to_the_four_personas(tree, personas, client_for, media, tmp_path):
+    from gonghui.members.importing.jobs import validate_job
+
+    upload(client_for(personas.own), tree.grassroots, xlsx(tmp_path, [row(), row(手机号="1")]))
+    job = ImportJob.objects.get()
+    validate_job(job.pk)
+    urls = [f"/members/import/{job.pk}/", f"/members/import/{job.pk}/report/"]
+    for _name, user in personas.allowed():
+        client = client_for(user)
+        assert [client.get(u).status_code for u in urls] == [200, 200]
+        assert list(client.get("/members/import/").context["object_list"]) == [job]
+    for _name, user in personas.refused():
+        client = client_for(user)
+        assert [client.get(u).status_code for u in urls] == [404, 404]
+        assert client.post(f"/members/import/{job.pk}/cancel/").status_code == 404
+        assert list(client.get("/members/import/").context["object_list"]) == []
+    job.refresh_from_db()
+    assert job.status == "validated"
+
+
+def test_it_rejects_an_unsupported_upload_with_a_clear_message(tree, personas, client_for, media, tmp_path):
+    bad = tmp_path / "roster.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    response = upload(client_for(personas.own), tree.grassroots, bad)
+    assert response.status_code == 200
+    assert "请上传 .xlsx、.xls 或 .csv 文件" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_it_marks_a_broken_file_as_failed(tree, personas, client_for, media, tmp_path):
+    from gonghui.members.importing.jobs import validate_job
+
+    junk = tmp_path / "roster.xlsx"
+    junk.write_bytes(b"garbage")
+    upload(client_for(personas.own), tree.grassroots, junk)
+    job = validate_job(ImportJob.objects.get().pk)
+    assert job.status == "failed" and "无法读取" in job.message
