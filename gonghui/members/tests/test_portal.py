@@ -577,3 +577,27 @@ def test_an_org_that_takes_no_members_has_no_join_qr(client_for, tree):
     response = client_for(admin).get(f"/m/staff/join-qr/{tree.province.code}/")
     assert response.status_code == 200 and response.context["svg"] is None
     assert "不能直接接收会员" in response.content.decode()
+
+
+def test_a_member_in_transfer_cannot_start_another_by_joining(member_login_as, federation, tree):
+    number = next_id("440305")
+    membership = make_member(tree.grassroots, person=make_person(name="朱十", doc_number=number, mobile=MOBILE))
+    from gonghui.members.tests.helpers import make_transfer
+
+    make_transfer(membership, tree.sibling_grassroots)
+    client = member_login_as()
+    before = table_state()
+    response = client.post(f"/m/join/{federation.code}/", join_data(name="朱十", doc_number=number))
+    assert "转会中" in " ".join(errors_of(response)["__all__"])
+    assert table_state() == before
+
+
+def test_the_portal_pages_render_in_english_too(member_login_as, tree, federation):
+    make_member(tree.grassroots, person=make_person(name="秦一", mobile=MOBILE))
+    client = member_login_as()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/m/"})
+    for url in ["/m/", "/m/profile/", "/m/card/", "/m/card/print/", "/m/applications/", "/m/transfer/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="en">' in response.content.decode(), url
+    assert Client().get(f"/m/join/{federation.code}/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
