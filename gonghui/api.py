@@ -7,6 +7,7 @@ from ninja.security import django_auth
 from gonghui.accounts.api import router as auth_router
 from gonghui.accounts.auth import BearerTokenAuth
 from gonghui.core.api import install_error_handlers
+from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
 from gonghui.orgs.api import router as orgs_router
 
 
@@ -28,3 +29,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/auth", auth_router)
 api.add_router("/orgs", orgs_router)
+api.add_router("/members", members_router)
+api.add_router("/joins", joins_router)
+api.add_router("/transfers", transfers_router)
+api.add_router("/cards", cards_router)
