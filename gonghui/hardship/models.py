@@ -129,6 +129,9 @@ class HardshipArchive(TimeStampedModel):
     )
     next_review_due = models.DateField(_("下次复核日期"), null=True, blank=True)
     exit_proposed_on = models.DateField(_("建议脱困日期"), null=True, blank=True)
+    # The latest monthly record the exit rule has been decided on (proposed or declined), so a
+    # declined proposal is not made again until a newer month is recorded.
+    exit_considered_through = models.DateField(_("脱困评估截至月份"), null=True, blank=True)
     exited_on = models.DateField(_("脱困日期"), null=True, blank=True)
     relieved_on = models.DateField(_("解困日期"), null=True, blank=True)
     removed_on = models.DateField(_("退档日期"), null=True, blank=True)
