@@ -225,6 +225,17 @@ def test_it_shows_person_membership_events_cards_and_history(tree, member, clien
     assert member.person.doc_masked in content and number_of(member) not in content
 
 
+def test_it_shows_the_detail_with_a_constant_number_of_queries(member, client_of):
+    from gonghui.members import actions
+
+    client = client_of("own")
+    few = _page_queries(client, f"/members/{member.member_no}/")
+    for _ in range(3):
+        actions.do_retain(acting_user=None, membership=member, reason="退休")
+        actions.do_reactivate(acting_user=None, membership=member, reason="返聘")
+    assert _page_queries(client, f"/members/{member.member_no}/") == few
+
+
 def test_it_offers_only_the_allowed_transitions_the_user_may_perform(tree, member, client_of):
     slugs = [a.slug for a in client_of("own").get(f"/members/{member.member_no}/").context["status_actions"]]
     assert slugs == ["dues", "keep", "transfer", "retain", "lapse", "leave", "expel", "deceased"]
@@ -411,6 +422,21 @@ def test_it_highlights_overdue_applications(tree, application, client_of):
     assert content.count("已超期") == 1
     assert content.index(application.person.name) < content.index(fresh.person.name)  # earliest due first
     assert client_of("own").get(f"/members/joins/{application.pk}/").context["overdue"] is True
+
+
+def test_it_filters_the_join_queue_by_org_and_costs_constant_queries(tree, application, client_of):
+    client = client_of("ancestor")
+    elsewhere = make_application(tree.sibling_grassroots)
+    assert list(client.get("/members/joins/", {"org": tree.grassroots.code}).context["object_list"]) == [application]
+    assert (
+        list(client_of("own").get("/members/joins/", {"org": tree.sibling_grassroots.code}).context["object_list"])
+        == []
+    )
+    few = _page_queries(client, "/members/joins/")
+    for _ in range(4):
+        make_application(tree.grassroots)
+    assert _page_queries(client, "/members/joins/") == few
+    assert elsewhere in client.get("/members/joins/").context["object_list"]
 
 
 @pytest.mark.parametrize("page", ["", "approve/", "reject/"])

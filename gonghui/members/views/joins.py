@@ -15,7 +15,7 @@ from gonghui.core.errors import ActionPermissionError
 from gonghui.core.scoping import user_can
 from gonghui.core.views import ActionFormView, ObjectHistoryMixin, ScopedListView
 from gonghui.members import actions
-from gonghui.members.forms import ApproveJoinForm, ReasonForm, StaffJoinForm
+from gonghui.members.forms import ApproveJoinForm, ReasonForm, StaffJoinForm, org_code_input
 from gonghui.members.models import JoinApplication, Membership
 from gonghui.members.queries import access_join, pending_joins
 from gonghui.members.states import JoinStatus
@@ -24,7 +24,9 @@ from gonghui.people.choices import PLATFORM_SUGGESTIONS
 
 
 class JoinFilterForm(forms.Form):
-    org = forms.CharField(required=False, max_length=40)
+    org = forms.CharField(
+        label=_lazy("受理工会"), required=False, max_length=40, widget=org_code_input(_lazy("受理工会（含下级）"))
+    )
 
 
 class JoinQueueView(ScopedListView):
