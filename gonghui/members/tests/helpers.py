@@ -2,7 +2,7 @@
 
 Everything here goes through the real actions (`do_apply_join`, `do_approve_join` …), so a
 member made by `make_member` has its event rows, audit entries, counters and card exactly as
-in production. Only `make_routing_rule` writes a row directly: routing rules have no action yet.
+in production.
 
     person = make_person()                                  # verified, synthetic valid ID
     member = make_member(tree.grassroots)                   # active, verified, regular worker
@@ -144,9 +144,11 @@ def make_federation(parent: Org, name: str = "南山区快递行业工会联合�
 
 
 def make_routing_rule(org: Org, division_code: str, platform: str = "", gig_subtype: str = "") -> RoutingRule:
-    """Routing rules have no action yet (admin-edited table): written directly for tests."""
-    return RoutingRule.objects.create(
-        org=org, org_path=org.path, division_code=division_code, platform=platform, gig_subtype=gig_subtype
+    """A gig-worker routing rule through `do_create_routing_rule` (system user)."""
+    return actions.do_create_routing_rule(
+        acting_user=None,
+        org=org,
+        data={"division_code": division_code, "platform": platform, "gig_subtype": gig_subtype},
     )
 
 
