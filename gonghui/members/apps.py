@@ -21,6 +21,8 @@ class MembersConfig(AppConfig):
         (_("转会"), "members:transfers", "member.view"),
         (_("入会分派规则"), "members:routing", "member.routing"),
     ]
+    # Shown on an org's page (orgs.views.org_links): the org's QR join link for posters and sites.
+    org_links = [(_("入会二维码"), "portal:org_join_qr", "member.view")]
 
     def ready(self):
         from gonghui.members import receivers  # noqa: F401  (connects the org signal receivers)

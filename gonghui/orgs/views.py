@@ -1,9 +1,11 @@
 """Org pages: the lazily loaded tree, search, detail, and the forms that call actions."""
 
+from django.apps import apps
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -65,6 +67,17 @@ class OrgSearchView(ScopedListView):
         )
 
 
+def org_links(user, org) -> list[dict]:
+    """Links that other apps hang on an org's page (AppConfig.org_links: label, URL name taking the
+    org code, permission), so orgs needs no import of the apps built on top of it."""
+    links = []
+    for config in apps.get_app_configs():
+        for label, url_name, permission in getattr(config, "org_links", []):
+            if user_can(user, permission, org.path):
+                links.append({"label": label, "url": reverse(url_name, args=[org.code])})
+    return links
+
+
 class OrgDetailView(LoginRequiredMixin, ObjectHistoryMixin, TemplateView):
     template_name = "orgs/detail.html"
 
@@ -85,6 +98,7 @@ class OrgDetailView(LoginRequiredMixin, ObjectHistoryMixin, TemplateView):
             can_change=org.is_active and user_can(user, "org.change", org.path),
             can_close=org.is_active and org.parent_id and user_can(user, "org.close", org.path),
             can_manage_staff=user_can(user, "staff.manage", org.path),
+            app_links=org_links(user, org) if org.is_active else [],
         )
         return context
 

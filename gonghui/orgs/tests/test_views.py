@@ -458,3 +458,19 @@ def test_it_re_renders_the_merge_form_with_the_error_on_target(tree, client_of, 
     errors = field_errors(client.post(f"/orgs/{tree.grassroots.code}/merge/", {"target": target, "reason": "合并"}))
     assert message in " ".join(errors["target"])
     assert table_state() == before
+
+
+def test_it_links_the_pages_other_apps_hang_on_an_org(tree, client_of):
+    # members declares its QR join page in MembersConfig.org_links; orgs only renders the list.
+    response = client_of("own").get(f"/orgs/{tree.district.code}/")
+    assert {"label": "入会二维码", "url": f"/m/staff/join-qr/{tree.district.code}/"} in [
+        {"label": str(link["label"]), "url": link["url"]} for link in response.context["app_links"]
+    ]
+    assert f'href="/m/staff/join-qr/{tree.district.code}/"' in response.content.decode()
+
+
+def test_it_offers_no_app_links_on_a_closed_org(tree, client_of):
+    do_close_org(acting_user=None, org=tree.grassroots, reason="注销")
+    response = client_of("own").get(f"/orgs/{tree.grassroots.code}/")
+    assert response.context["app_links"] == []
+    assert "/m/staff/join-qr/" not in response.content.decode()
