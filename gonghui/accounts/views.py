@@ -219,9 +219,16 @@ class StaffPasswordView(StaffObjectMixin, ActionFormView):
         return _("密码已重设")
 
 
+# Session keys of the member portal (members.portal.auth). A staff logout flushes the session;
+# a member logged in on the same browser (a union officer who is also a member) stays logged in.
+MEMBER_SESSION_PREFIX = "member_"
+
+
 def logout_view(request):
     from django.contrib.auth import logout
 
     if request.method == "POST":
+        kept = {key: value for key, value in request.session.items() if key.startswith(MEMBER_SESSION_PREFIX)}
         logout(request)
+        request.session.update(kept)
     return redirect("login")

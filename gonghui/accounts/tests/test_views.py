@@ -432,3 +432,14 @@ def test_it_re_renders_a_weak_password_with_an_error(personas, target, client_fo
     assert "password" in response.context["form"].errors
     assert fresh(target).check_password(PASSWORD)
     assert audit_count("staff.set_password") == 0
+
+
+def test_it_keeps_the_member_portal_login_when_staff_log_out(tree, personas, client_for):
+    client = client_for(personas.own)
+    session = client.session
+    session["member_mobile"] = "+8613800000001"
+    session["member_person_id"] = 7
+    session.save()
+    client.post(reverse("logout"))
+    assert "_auth_user_id" not in client.session
+    assert (client.session["member_mobile"], client.session["member_person_id"]) == ("+8613800000001", 7)
