@@ -656,3 +656,15 @@ def test_it_adds_edits_and_deletes_routing_rules_through_actions(tree, federatio
     assert client.post(f"/members/routing/{rule.pk}/delete/", {"reason": "平台退出"}).status_code == 302
     assert not RoutingRule.objects.exists()
     assert entries("member.routing_delete")[0].reason == "平台退出"
+
+
+# --- org picker ---------------------------------------------------------------------------------
+
+
+def test_it_suggests_orgs_only_inside_the_scope(tree, client_of):
+    content = client_of("own").get("/members/picker/", {"to_org": "测试"}).content.decode()
+    assert tree.grassroots.name in content and tree.sibling_grassroots.name not in content
+    content = client_of("ancestor").get("/members/picker/", {"org": "测试"}).content.decode()
+    assert tree.grassroots.name in content and tree.sibling_grassroots.name in content
+    assert client_of("outsider").get("/members/picker/", {"q": "测试"}).content.decode().strip() == ""
+    assert Client().get("/members/picker/", {"q": "测试"}).status_code == 404
