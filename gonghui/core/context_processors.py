@@ -14,6 +14,9 @@ def navigation(request):
     for config in apps.get_app_configs():
         for label, url_name, permission in getattr(config, "navigation", []):
             if permission is None or user_can(user, permission):
-                url = reverse(url_name)
-                items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+                items.append({"label": label, "url": reverse(url_name), "active": False})
+    # The longest matching URL wins: on /members/joins/ the item 入会审批 is active, not 会员 (/members/).
+    matching = [item for item in items if item["url"] != "/" and request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": items}
