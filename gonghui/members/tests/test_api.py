@@ -132,6 +132,47 @@ def test_it_refuses_requests_without_a_valid_token(tree, method, url, body, auth
     assert table_state() == before
 
 
+@pytest.mark.parametrize("url", ["/api/v1/cards/verify", "/api/v1/cards/revoked"])
+@pytest.mark.parametrize("spoil", ["revoked", "expired", "inactive"])
+def test_it_refuses_card_calls_with_a_spoilt_token(tree, personas, url, spoil):
+    from gonghui.accounts.actions import do_issue_api_token
+    from gonghui.accounts.models import ApiToken, User
+
+    row, token = do_issue_api_token(acting_user=None, user=personas.outsider)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    call = (
+        (lambda: send(client, "post", url, {"payload": "x"})) if url.endswith("verify") else (lambda: client.get(url))
+    )
+    assert call().status_code == 200
+    if spoil == "inactive":
+        User.objects.filter(pk=personas.outsider.pk).update(is_active=False)
+    else:
+        field = "revoked_at" if spoil == "revoked" else "expires_at"
+        ApiToken.objects.filter(pk=row.pk).update(**{field: timezone.now() - dt.timedelta(seconds=1)})
+    assert_error(call(), 401, "unauthenticated")
+
+
+def test_it_stamps_the_tokens_last_use_at_most_once_a_minute_on_verification(tree, personas, member):
+    from gonghui.accounts.actions import do_issue_api_token
+    from gonghui.accounts.models import ApiToken
+
+    row, token = do_issue_api_token(acting_user=None, user=personas.outsider)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    verify(client, payload_of(member))
+    first = ApiToken.objects.get(pk=row.pk).last_used_at
+    assert first is not None
+    verify(client, payload_of(member))
+    assert ApiToken.objects.get(pk=row.pk).last_used_at == first
+    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now() - dt.timedelta(minutes=2))
+    verify(client, payload_of(member))
+    assert ApiToken.objects.get(pk=row.pk).last_used_at > first
+
+
+def test_it_verifies_for_the_consoles_session(tree, personas, member, client_for):
+    client = client_for(personas.outsider)
+    assert verify(client, payload_of(member))["valid"] is True
+
+
 # --- GET /members -----------------------------------------------------------------------------
 
 
