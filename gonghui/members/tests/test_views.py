@@ -364,25 +364,27 @@ def test_it_keeps_a_membership_until_a_future_date(member, client_of):
     assert entries("member.keep")[0].reason == "线下缴费"
 
 
-def test_it_requests_a_transfer_to_an_org_in_scope_only(tree, member, client_of, personas):
+def test_it_requests_a_transfer_to_a_union_outside_the_senders_scope(tree, member, client_of, personas):
     url = f"/members/{member.member_no}/transfer/"
     before = table_state()
-    # 南山区 staff cannot pick a 福田区 union: not in their scope.
-    response = client_of("own").post(url, {"to_org": tree.sibling_grassroots.code, "reason": "换工作"})
-    assert "不在您的管理范围内" in " ".join(form_errors(response)["to_org"])
+    response = client_of("own").post(url, {"to_org": "NO-SUCH-ORG", "reason": "换工作"})
+    assert "找不到该组织代码" in " ".join(form_errors(response)["to_org"])
     assert "to_org" in form_errors(client_of("own").post(url, {"reason": "换工作"}))
     assert table_state() == before
-    response = client_of("ancestor").post(
+    # Workers move across districts: 南山区 staff send a member to a 福田区 union, which decides.
+    response = client_of("own").post(
         url, {"to_org": tree.sibling_grassroots.code.lower(), "reason": "换工作", "new_employer": "福田物流"}
     )
     assert response.status_code == 302
     transfer = TransferRequest.objects.get(membership=member)
     assert (transfer.to_org_id, transfer.status, transfer.parked) == (tree.sibling_grassroots.pk, "pending", False)
     assert reload(member).status == MembershipStatus.TRANSFERRING
-    assert entries("member.transfer_request")[0].actor_id == personas.ancestor.pk
+    assert entries("member.transfer_request")[0].actor_id == personas.own.pk
     page = client_of("own").get(f"/members/{member.member_no}/")
     assert "transfer" not in [a.slug for a in page.context["status_actions"]]
     assert page.context["pending_transfer"] == transfer and page.context["can_cancel_transfer"]
+    # The receiving side sees it in its incoming queue; the sender cannot accept it.
+    assert client_of("sibling").get("/members/transfers/").context["incoming"] == [transfer]
 
 
 def test_it_parks_a_transfer_at_the_residence_federation(tree, member, client_of):

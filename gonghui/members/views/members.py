@@ -27,7 +27,7 @@ from gonghui.members.forms import DuesForm, KeepForm, ReasonForm, RevealForm, Tr
 from gonghui.members.models import Card, Membership
 from gonghui.members.queries import access_member, membership_events, pending_transfer_of, status_counts
 from gonghui.members.states import MEMBERSHIP_TRANSITIONS, MembershipStatus
-from gonghui.members.views.common import LoginRequiredObjectMixin, org_in_scope
+from gonghui.members.views.common import LoginRequiredObjectMixin, receiving_org
 from gonghui.orgs.queries import search_orgs
 from gonghui.people.actions import reveal_document
 from gonghui.people.identity import mask_mobile
@@ -82,7 +82,7 @@ class StatusAction:
 
 
 def _transfer(view, m, data):
-    to_org = None if data.get("parked") else org_in_scope(view.request.user, data["to_org"], "to_org")
+    to_org = None if data.get("parked") else receiving_org(data["to_org"])
     return actions.do_request_transfer(
         acting_user=view.request.user,
         membership=m,
