@@ -26,6 +26,7 @@ from gonghui.orgs import counters
 from gonghui.orgs.models import Org
 from gonghui.people.actions import DOC_PURPOSE
 from gonghui.people.choices import WorkerType
+from gonghui.people.identity import mask_mobile
 from gonghui.people.models import Person
 from gonghui.people.verification import get_backend
 
@@ -259,6 +260,13 @@ def plan(org: Org, validated: Validated) -> Plan:
     return result
 
 
+def _masked(values: dict) -> dict:
+    """Audit entries keep what changed, with mobile numbers masked like everywhere else in lists."""
+    if values.get("mobile"):
+        values["mobile"] = mask_mobile(values["mobile"])
+    return values
+
+
 def _verification():
     """Imported persons are verified the way `get_or_create_person` verifies them when the
     configured backend is the bundled format check (the checks already ran on every row);
@@ -394,8 +402,8 @@ def write(org: Org, result: Plan, *, acting_user, job=None, reason: str = "") ->
                 object_id=u.membership_id,
                 object_label=u.member_no,
                 org=org,
-                before={**u.person_before, **u.membership_before},
-                after={**u.person_changes, **u.membership_changes},
+                before=_masked({**u.person_before, **u.membership_before}),
+                after=_masked({**u.person_changes, **u.membership_changes}),
                 reason=event_reason,
             )
         )

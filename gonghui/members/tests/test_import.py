@@ -279,8 +279,8 @@ def test_it_updates_members_matched_by_document_number_and_reimport_changes_noth
     assert_counters_consistent()
     updates = AuditEntry.objects.filter(action="member.import_update").order_by("id")
     assert updates.count() == 2
-    assert updates[0].before["education"] == "大学本科" and updates[0].before["mobile"].startswith("+86139")
-    assert updates[0].after == {"education": "研究生(硕士)", "mobile": "+8613711112222"}
+    assert updates[0].before["education"] == "大学本科" and updates[0].before["mobile"].startswith("139****")
+    assert updates[0].after == {"education": "研究生(硕士)", "mobile": "137****2222"}  # masked in the log
     assert MembershipEvent.objects.filter(type="update").count() == 2
 
 
