@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit, crypto
 from gonghui.core.calendar import add_working_days
 from gonghui.core.errors import ActionPermissionError
-from gonghui.core.scoping import user_can
+from gonghui.core.scoping import user_can, user_scope_paths
 from gonghui.core.tree import ancestor_ids
 from gonghui.hardship import rules
 from gonghui.hardship.checks import get_checker
 from gonghui.hardship.models import (
     ArchiveEvent,
     DataCheck,
+    FollowUpCall,
     HardshipArchive,
     Health,
     HomeVisit,
@@ -1302,3 +1303,75 @@ def do_decline_exit_proposal(*, acting_user, archive, person_name: str, reason: 
         acting_user, "hardship.exit_decline", archive, after={"through": archive.exit_considered_through}, reason=reason
     )
     return archive
+
+
+@transaction.atomic
+def do_record_follow_up(*, acting_user, archive, called_on, caller: str, stable: bool, notes: str) -> FollowUpCall:
+    """回访 of an exited household."""
+    archive = _lock(archive)
+    _require(acting_user, "hardship.change", archive.org)
+    if archive.status != S.EXITED:
+        raise ValidationError(
+            {"status": _("只有已脱困的家庭需要回访（当前：%(s)s）") % {"s": archive.get_status_display()}}
+        )
+    called_on = _date(called_on, "called_on")
+    if archive.exited_on and called_on < archive.exited_on:
+        raise ValidationError({"called_on": _("回访日期不能早于脱困日期")})
+    caller = _text(caller, "caller", 30, message=_("请填写回访人"))
+    notes = _text(notes, "notes", 500, message=_("请填写回访情况"))
+    row = FollowUpCall.objects.create(
+        archive=archive,
+        called_on=called_on,
+        caller=caller,
+        stable=bool(stable),
+        notes=notes,
+        recorded_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    _event(
+        archive, ArchiveEvent.Kind.FOLLOW_UP, actor=acting_user, person_name=caller, reason=notes[:300], on=called_on
+    )
+    _audit(acting_user, "hardship.follow_up", archive, after={"follow_up": row.pk, "stable": row.stable})
+    return row
+
+
+# --- the 低保 table -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_set_subsistence_line(
+    *, acting_user, division_code: str, year: int, monthly_amount, note: str = ""
+) -> SubsistenceLine:
+    """Enter or change a 低保 line. Allowed to a user holding hardship.approve at a union of that
+    division (the city union sets its city's line) or to a superuser / system job."""
+    code = (division_code or "").strip()
+    if not code.isdigit() or len(code) not in (6, 9):
+        raise ValidationError({"division_code": _("行政区划代码应为6位或9位数字")})
+    if not isinstance(year, int) or not 2000 <= year <= _today().year + 1:
+        raise ValidationError({"year": _("年度应在2000年至明年之间")})
+    amount = _money(monthly_amount, "monthly_amount")
+    if amount <= 0:
+        raise ValidationError({"monthly_amount": _("低保标准应大于0")})
+    note = _text(note, "note", 200, required=False)
+    orgs = list(Org.objects.filter(division_code=code, status="active").order_by("depth"))
+    org = orgs[0] if orgs else None
+    unrestricted = acting_user is None or user_scope_paths(acting_user, "hardship.approve") is None
+    if not unrestricted and not any(user_can(acting_user, "hardship.approve", o.path) for o in orgs):
+        raise ActionPermissionError(
+            "hardship.approve", _("只有行政区划%(code)s所在工会的审批人员可以维护其低保标准") % {"code": code}
+        )
+    line = SubsistenceLine.objects.select_for_update().filter(division_code=code, year=year).first()
+    before = None if line is None else {"monthly_amount": line.monthly_amount, "note": line.note}
+    if line is None:
+        line = SubsistenceLine(division_code=code, year=year)
+    line.monthly_amount = amount
+    line.note = note
+    line.save()
+    audit.record(
+        actor=acting_user,
+        action="hardship.subsistence_line",
+        obj=line,
+        org=org,
+        before=before,
+        after={"division_code": code, "year": year, "monthly_amount": amount, "note": note},
+    )
+    return line

@@ -314,6 +314,7 @@ class ArchiveEvent(models.Model):
         MONTHLY_INCOME = "monthly_income", _("月收入登记")
         EXIT_PROPOSED = "exit_proposed", _("建议脱困")
         EXIT_DECLINED = "exit_declined", _("暂不脱困")
+        FOLLOW_UP = "follow_up", _("脱困回访")
 
     archive = models.ForeignKey(HardshipArchive, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
@@ -502,3 +503,27 @@ class MonthlyIncome(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.per_capita}"
+
+
+class FollowUpCall(models.Model):
+    """回访 after exit: is the household still out of hardship? A call finding it back in
+    hardship is the officer's cue to record a relapse (`do_relapse`)."""
+
+    archive = models.ForeignKey(HardshipArchive, on_delete=models.PROTECT, related_name="follow_ups")
+    called_on = models.DateField(_("回访日期"))
+    caller = models.CharField(_("回访人"), max_length=30)
+    stable = models.BooleanField(_("生活稳定"))
+    notes = models.CharField(_("回访情况"), max_length=500)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("脱困回访")
+        verbose_name_plural = _("脱困回访")
+        ordering = ["called_on", "id"]
+        indexes = [models.Index(fields=["archive", "called_on"], name="hs_followup_archive_idx")]
+
+    def __str__(self):
+        return f"回访 {self.called_on}"
