@@ -35,11 +35,12 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.doc import DOC, write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 SQLITE_PATH = BENCH_DIR / "bench.sqlite3"
 PG_DATABASE = "gonghui_bench"
-DOC = ROOT / "docs" / "benchmarks.md"
 PROVINCE_CODE = "440000"
 MIN_LARGE_ORGS = 40_000  # the large demo has ~66,000; fewer means a small or broken data set
 TARGET_MS = 50.0
@@ -408,7 +409,6 @@ def write_doc(results: dict, argv: list[str]) -> None:
     missed = {
         b: [label for key, label in dashboard_rows if r["figures"][key]["p95"] > TARGET_MS] for b, r in ran.items()
     }
-    root_missed = [b for b, r in ran.items() if r["figures"]["stats_root"]["p95"] > TARGET_MS]
     sizes = ", ".join(f"{b} {r['db_size_mb']:.0f} MB" for b, r in ran.items())
     pg_note = (
         f"; PostgreSQL database `{PG_DATABASE}` on 127.0.0.1:5432 (server defaults, `ANALYZE` after loading)"
@@ -417,12 +417,11 @@ def write_doc(results: dict, argv: list[str]) -> None:
     )
     stats = first["root_stats"]
     lines = [
-        "# Benchmarks",
+        "## Org tree and dashboard numbers",
         "",
-        "Written by `make bench` (`benchmarks/run.py`); every figure below was measured by the run described",
-        "here, not estimated. Re-run it to refresh this page.",
+        "Written by `benchmarks/run.py`.",
         "",
-        "## The run",
+        "### The run",
         "",
         f"- command: `{command}`",
         f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
@@ -459,7 +458,7 @@ def write_doc(results: dict, argv: list[str]) -> None:
         "Times are wall-clock",
         "  milliseconds: p50 / p95 / max (nearest-rank).",
         "",
-        "## Figures",
+        "### Figures",
         "",
         table(results),
         "",
@@ -481,57 +480,25 @@ def write_doc(results: dict, argv: list[str]) -> None:
             f"{', '.join(terms['examples'][:6])} (median {terms['hits_median']:,} matches). "
             f"The root's aggregate runs as: `{r['root_plan']}`.",
         ]
-    lines += ["", "## Reading the figures", ""]
+    lines += ["", "### Reading the figures", ""]
     for b, labels in missed.items():
         if labels:
             lines.append(f"- {b} misses the 50 ms p95 target for: " + "; ".join(labels) + ".")
         else:
             lines.append(f"- {b} meets the 50 ms p95 target for every dashboard figure.")
-    lines.append("")
-    if root_missed:
-        lines += [
-            f"**The province root misses the target on {' and '.join(root_missed)}.** `subtree_stats()` is one",
-            "aggregate over the path range, so its cost grows with the size of the subtree: for a leaf it reads a",
-            "handful of index entries, for the root every org row of the installation (the plans above). Random",
-            "orgs are nearly all small subtrees (grassroots unions, branches, groups), which is why the sample's",
-            "p95 is far below the root's; cities and districts sit in between. Over HTTP the endpoint adds token",
-            "authentication, the scoped org lookup and JSON rendering on top of the aggregate.",
-            "",
-        ]
-    else:
-        lines += [
-            "The province root meets the 50 ms target here, but `subtree_stats()` is one aggregate over the path",
-            "range, so its cost grows linearly with the subtree: it reads every org row of the installation for",
-            "the root. A national deployment (~2.8 million grassroots unions, DESIGN.md §4) has ~40× the rows of",
-            "this data set, and the root figure would grow with it.",
-            "",
-        ]
     lines += [
-        "## Next work: a rolled-up counters table",
         "",
-        'The fix for large subtrees (DESIGN.md §3.3: counters "rolled up in SQL, not counted row by row on',
-        'every page view") is a table of subtree totals, one row per org that has children:',
-        "",
-        "- `OrgRollup(org, orgs, grassroots, federations, employees, members, verified_members, gig_members)`",
-        "  holding each figure for the org's whole subtree;",
-        "- the actions that change a counter (org create, move, close, merge; the member actions' `bump()`)",
-        "  add the same delta to every ancestor's rollup row in their transaction: one",
-        "  `UPDATE … WHERE org_id IN (ancestor ids)` of at most 8 rows, since the path already lists the",
-        "  ancestors; a move subtracts from the old ancestors and adds to the new ones;",
-        "- `subtree_stats()` then reads one row (a primary-key lookup, well under 1 ms on both databases)",
-        "  instead of aggregating the range; the range aggregate stays as the reference that a",
-        "  `recount`-style check compares against to report drift;",
-        "- the cost moves to writers: every write also updates the ancestors' rows, and the root row becomes",
-        "  a hot row that all writers of the installation update. To keep writers from queueing on it (the",
-        "  same concern as the audit chain, DESIGN.md §3.5), deltas can be appended to a journal table and",
-        "  folded into the rollup rows by a periodic task, so that a dashboard is at most a few seconds",
-        "  behind, or the rollup kept only for orgs whose subtree exceeds a threshold (a few thousand orgs),",
-        "  where the range aggregate is slow; smaller subtrees keep the live aggregate.",
+        "`subtree_stats()` reads one row: each org carries its own counters and the rolled-up totals of its",
+        "whole subtree (`sub_*` columns, kept by `gonghui/orgs/rollup.py` inside the actions that change them),",
+        "so the province root costs the same primary-key lookup as a leaf and the figure does not grow with the",
+        "installation. The cost moved to writers: a counter change updates the org and its ancestors (at most",
+        "eight rows, one `UPDATE … WHERE id IN (…)`); `gonghui recount` rebuilds every counter from the rows",
+        "and reports drift. Over HTTP the stats endpoint adds token authentication, the scoped org lookup and",
+        "JSON rendering on top of the read.",
         "",
     ]
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text("\n".join(lines))
-    log(f"wrote {DOC.relative_to(ROOT)}")
+    write_section("orgs", "\n".join(lines))
+    log(f"wrote the orgs section of {DOC.relative_to(ROOT)}")
 
 
 def main(argv: list[str] | None = None) -> int:
