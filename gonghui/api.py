@@ -7,6 +7,7 @@ from ninja.security import django_auth
 from gonghui.accounts.api import router as auth_router
 from gonghui.accounts.auth import BearerTokenAuth
 from gonghui.core.api import install_error_handlers
+from gonghui.hardship.api import router as hardship_router
 from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
 from gonghui.orgs.api import router as orgs_router
 
@@ -33,3 +34,4 @@ api.add_router("/members", members_router)
 api.add_router("/joins", joins_router)
 api.add_router("/transfers", transfers_router)
 api.add_router("/cards", cards_router)
+api.add_router("/hardship", hardship_router)
