@@ -1,6 +1,9 @@
 """API authentication: bearer tokens for apps, the session for the console's own calls."""
 
+import datetime as dt
+
 from django.conf import settings
+from django.db.models.functions import Now
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,21 +28,29 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=403)
 
 
+# Touch last_used_at at most once a minute: a busy merchant app must not turn every
+# verification into a write.
+STAMP_EVERY = dt.timedelta(seconds=60)
+MAX_TOKEN_LENGTH = 200
+
+
+def live_tokens(token_hash: str):
+    """The token rule, in one place for every bearer authentication (this module and the card
+    readers' lean path in members.api): not revoked, not expired, of an active account."""
+    return ApiToken.objects.filter(
+        token_hash=token_hash, revoked_at__isnull=True, expires_at__gt=Now(), user__is_active=True
+    )
+
+
 class BearerTokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        if not token or len(token) > 200:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
             return None
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(token_hash=ApiToken.hash(token), revoked_at__isnull=True)
-            .first()
-        )
-        if row is None or not row.is_valid:
+        row = live_tokens(ApiToken.hash(token)).select_related("user").first()
+        if row is None:
             return None
         now = timezone.now()
-        # Touch last_used_at at most once a minute: a busy merchant app must not turn
-        # every verification into a write.
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        if row.last_used_at is None or now - row.last_used_at > STAMP_EVERY:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         return row.user

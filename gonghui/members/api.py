@@ -29,6 +29,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.security import HttpBearer, django_auth
 
+from gonghui.accounts.auth import MAX_TOKEN_LENGTH, STAMP_EVERY, live_tokens
 from gonghui.accounts.models import ApiToken
 from gonghui.core.api import ErrorOut, PagePagination
 from gonghui.core.scoping import access_object, user_scope_paths
@@ -390,12 +391,10 @@ CARD_STATE = PreparedQuery(
 )
 TOKEN_STATE = PreparedQuery(
     lambda token_hash: (
-        ApiToken.objects.filter(
-            token_hash=token_hash, revoked_at__isnull=True, expires_at__gt=Now(), user__is_active=True
-        )
+        live_tokens(token_hash)
         .annotate(
             stale=ExpressionWrapper(
-                Q(last_used_at__isnull=True) | Q(last_used_at__lt=Now() - dt.timedelta(seconds=60)),
+                Q(last_used_at__isnull=True) | Q(last_used_at__lt=Now() - STAMP_EVERY),
                 output_field=BooleanField(),
             )
         )
@@ -407,13 +406,13 @@ TOKEN_STATE = PreparedQuery(
 class CardReaderAuth(HttpBearer):
     """Bearer tokens for the card endpoints, in one prepared query.
 
-    The rule is `accounts.auth.BearerTokenAuth`'s: a token that is not revoked, not expired, of an
-    active account, its `last_used_at` stamped at most once a minute. The account itself is not
+    The rule is `accounts.auth.live_tokens` (shared with BearerTokenAuth), its `last_used_at`
+    stamped at most once per `STAMP_EVERY`. The account itself is not
     loaded: verification answers every account alike, so `request.auth` is the user's id.
     """
 
     def authenticate(self, request, token):
-        if not token or len(token) > 200:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
             return None
         row = TOKEN_STATE.first(ApiToken.hash(token))
         if row is None:
