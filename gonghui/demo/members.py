@@ -117,9 +117,18 @@ def _pinyin(name: str) -> tuple[str, str]:
     return pinyin_of(name)
 
 
+def _given_names() -> list[str]:
+    """600 given names (one or two characters): names repeat as they do in life, and pinyin is computed once each."""
+    rng = random.Random(11)
+    names = {rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.8 else "") for _ in range(700)}
+    return sorted(names)[:600]
+
+
+GIVEN_NAMES = _given_names()
+
+
 def _name(rng: random.Random) -> str:
-    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
-    return rng.choice(SURNAMES) + given
+    return rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
 
 
 def _at(day: dt.date, rng: random.Random) -> dt.datetime:
