@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -41,6 +42,7 @@ from gonghui.hardship.models import (
     Schooling,
     SchoolKind,
     SubsistenceLine,
+    VisitAttachment,
 )
 from gonghui.hardship.states import (
     BEFORE_VISIT,
@@ -1375,3 +1377,185 @@ def do_set_subsistence_line(
         after={"division_code": code, "year": year, "monthly_amount": amount, "note": note},
     )
     return line
+
+
+# --- visit attachments and household corrections ----------------------------------------------------
+
+ATTACHMENT_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".pdf": "application/pdf",
+}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def do_add_visit_attachment(*, acting_user, visit: HomeVisit, upload) -> VisitAttachment:
+    """Attach a photo or PDF to a visit (`upload`: a Django File / UploadedFile). Images and PDFs
+    up to 10 MB; the stored name is random, the original name is kept for display only."""
+    from pathlib import PurePath
+
+    visit = HomeVisit.objects.select_related("archive__org").get(pk=visit.pk)
+    archive = _lock(visit.archive)
+    _require(acting_user, "hardship.change", archive.org)
+    if archive.status in CLOSED:
+        raise ValidationError(
+            {"status": _("档案当前状态为“%(s)s”，不能添加附件") % {"s": archive.get_status_display()}}
+        )
+    name = PurePath(getattr(upload, "name", "") or "").name
+    ext = PurePath(name).suffix.lower()
+    if ext not in ATTACHMENT_TYPES:
+        raise ValidationError({"file": _("只能上传照片（jpg、png、webp、heic）或 PDF 文件")})
+    size = getattr(upload, "size", None) or 0
+    if size <= 0:
+        raise ValidationError({"file": _("文件为空")})
+    limit = getattr(settings, "HARDSHIP_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES)
+    if size > limit:
+        raise ValidationError({"file": _("文件不能超过%(n)dMB") % {"n": limit // (1024 * 1024)}})
+    row = VisitAttachment(
+        visit=visit,
+        original_name=name[-120:],
+        content_type=ATTACHMENT_TYPES[ext],
+        size=size,
+        uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    row.file.save(name, upload, save=False)
+    stored, storage = row.file.name, row.file.storage
+    # The file is written first; if the insert or the audit entry fails it is deleted again. (A
+    # rollback of an enclosing transaction can still leave an orphan file: harmless, unreferenced.)
+    try:
+        row.save(force_insert=True)
+        _audit(
+            acting_user,
+            "hardship.visit_attachment",
+            archive,
+            after={"visit": visit.pk, "attachment": row.pk, "content_type": row.content_type, "size": size},
+        )
+    except Exception:
+        storage.delete(stored)
+        raise
+    return row
+
+
+def _member_of(archive, member: HouseholdMember) -> HouseholdMember:
+    try:
+        return HouseholdMember.objects.get(pk=member.pk, archive=archive)
+    except HouseholdMember.DoesNotExist:
+        raise ValidationError({"member": _("该成员不属于此档案")}) from None
+
+
+@transaction.atomic
+def do_update_household_member(
+    *, acting_user, archive, member: HouseholdMember, data: dict, person_name: str, reason: str
+) -> HouseholdMember:
+    """Correct or update one household member (health, employment, income, schooling …). The
+    worker's own identity comes from the member registry and cannot be changed here."""
+    archive = _lock(archive)
+    _require(acting_user, "hardship.change", archive.org)
+    if archive.status not in EDITABLE:
+        raise ValidationError(
+            {"status": _("档案当前状态为“%(s)s”，不能修改家庭成员") % {"s": archive.get_status_display()}}
+        )
+    member = _member_of(archive, member)
+    person_name, reason = _named(person_name), _reason(reason)
+    merged = {
+        field: getattr(member, field)
+        for field in (
+            "relation",
+            "name",
+            "health",
+            "illness",
+            "disability_category",
+            "disability_grade",
+            "employment",
+            "monthly_income",
+            "schooling",
+            "school",
+            "grade",
+            "school_kind",
+            "annual_tuition",
+            "public_tuition",
+        )
+    }
+    merged["birth_date"] = member.birth_date
+    merged.update(data)
+    is_self = member.relation == Relation.SELF
+    if is_self:
+        merged.update(
+            {"relation": Relation.SELF, "name": member.name, "doc_number": "", "birth_date": member.birth_date}
+        )
+    elif merged.get("relation") == Relation.SELF:
+        raise ValidationError({"relation": _("本人已在档案中")})
+    cleaned = _clean_member(merged)
+    identity = cleaned.pop("identity")
+    before = {"relation": member.relation, "health": member.health, "monthly_income": member.monthly_income}
+    for field, value in cleaned.items():
+        if is_self and field in ("birth_date", "sex"):
+            continue
+        if field == "sex" and not value:
+            continue
+        setattr(member, field, value)
+    if identity is not None and not is_self:
+        member.doc_type = identity.doc_type
+        member.doc_cipher = crypto.encrypt(identity.number, DOC_PURPOSE)
+        member.doc_index = doc_index(identity)
+        member.doc_masked = identity.masked
+        others = list(archive.household.exclude(pk=member.pk))
+        _assert_not_archived_elsewhere([member, *others], archive)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:
+        raise ValidationError({"household": _("家庭成员已在另一户困难职工档案中（一户一档）")}) from None
+    if archive.assessment_year:
+        _assess(archive)
+    _event(archive, ArchiveEvent.Kind.HOUSEHOLD, actor=acting_user, person_name=person_name, reason=reason)
+    _audit(
+        acting_user,
+        "hardship.household_update",
+        archive,
+        before=before,
+        after={
+            "member": member.pk,
+            "relation": member.relation,
+            "health": member.health,
+            "monthly_income": member.monthly_income,
+        },
+        reason=reason,
+    )
+    return member
+
+
+@transaction.atomic
+def do_remove_household_member(*, acting_user, archive, member: HouseholdMember, person_name: str, reason: str) -> None:
+    """Take someone out of the household (moved out, died, entered by mistake). Not the worker."""
+    archive = _lock(archive)
+    _require(acting_user, "hardship.change", archive.org)
+    if archive.status not in EDITABLE:
+        raise ValidationError(
+            {"status": _("档案当前状态为“%(s)s”，不能修改家庭成员") % {"s": archive.get_status_display()}}
+        )
+    member = _member_of(archive, member)
+    if member.relation == Relation.SELF:
+        raise ValidationError({"member": _("不能移除困难职工本人；不再符合条件请办理退档")})
+    person_name, reason = _named(person_name), _reason(reason)
+    before = _snapshot(archive)
+    IncomeItem.objects.filter(member=member).update(member=None)
+    removed = {"member": member.pk, "relation": member.relation, "doc": member.doc_masked}
+    member.delete()
+    archive.household_size = archive.household.count()
+    archive.save(update_fields=["household_size", "updated_at"])
+    if archive.assessment_year:
+        _assess(archive)
+    _event(archive, ArchiveEvent.Kind.HOUSEHOLD, actor=acting_user, person_name=person_name, reason=reason)
+    _audit(
+        acting_user,
+        "hardship.household_remove",
+        archive,
+        before=before,
+        after={**_snapshot(archive), **removed},
+        reason=reason,
+    )

@@ -371,6 +371,39 @@ class HomeVisit(models.Model):
         return f"入户调查 {self.visited_on}"
 
 
+def attachment_path(instance, filename: str) -> str:
+    """Storage path with nothing personal in it: archive id and a random name, original extension."""
+    import uuid
+    from pathlib import PurePath
+
+    ext = PurePath(filename).suffix.lower()[:8]
+    return f"hardship/{instance.visit.archive_id}/{uuid.uuid4().hex}{ext}"
+
+
+class VisitAttachment(models.Model):
+    """A photo or scanned document from a home visit. Stored with the default storage
+    (`var/media` unless configured otherwise); served only through a scoped view, never
+    from a public media URL."""
+
+    visit = models.ForeignKey(HomeVisit, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=120)
+    content_type = models.CharField(_("类型"), max_length=60)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("调查附件")
+        verbose_name_plural = _("调查附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return f"附件 #{self.pk}"
+
+
 class DataCheck(models.Model):
     """A data check (信息核查) of the household: the result, where it came from, who checked."""
 

@@ -741,3 +741,111 @@ def test_it_moves_archives_with_their_org(tree, hp, member, lines):
     archive = reload(archive)
     assert archive.org_path.startswith(tree.sibling_district.path)
     assert archive.org_path == type(tree.grassroots).objects.get(pk=tree.grassroots.pk).path
+
+
+# --- household corrections and visit attachments ------------------------------------------------------
+
+
+def test_it_updates_a_household_members_health_and_reassesses(hp, member, lines, clock):
+    archive = to_state(create(member, user=hp.own), S.UNDER_REVIEW, clock)
+    worker = archive.household.get(relation="self")
+    updated = actions.do_update_household_member(
+        acting_user=hp.own,
+        archive=archive,
+        member=worker,
+        data={"health": "serious", "illness": "尿毒症", "name": "冒名"},
+        person_name=NAMED,
+        reason="复核发现患大病",
+    )
+    assert updated.health == "serious" and updated.name == member.person.name  # the worker's name is not editable
+    assert entries("hardship.household_update")[0].after["health"] == "serious"
+    archive = actions.do_relieve(acting_user=hp.own, archive=reload(archive), person_name=NAMED, reason="大病无法脱困")
+    assert archive.status == S.RELIEVED
+
+
+def test_it_refuses_a_household_update_that_takes_someone_from_another_archive(tree, hp, member, lines):
+    taken = next_id()
+    create(
+        make_member(tree.grassroots),
+        user=hp.own,
+        household=[{"relation": "spouse", "name": "李四", "doc_number": taken}],
+    )
+    archive = create(member, user=hp.own)
+    kid = archive.household.get(relation="child")
+    before = table_state()
+    with pytest.raises(ValidationError, match="另一户"):
+        actions.do_update_household_member(
+            acting_user=hp.own,
+            archive=archive,
+            member=kid,
+            data={"doc_number": taken, "birth_date": None},
+            person_name=NAMED,
+            reason="更正证件号",
+        )
+    assert table_state() == before
+
+
+def test_it_removes_a_household_member_but_never_the_worker(hp, member, lines):
+    archive = finances(create(member, user=hp.own), income="30000")
+    assert archive.category == Category.RELATIVE  # 1250 a month for 2
+    kid = archive.household.get(relation="child")
+    with pytest.raises(ValidationError, match="本人"):
+        actions.do_remove_household_member(
+            acting_user=hp.own,
+            archive=archive,
+            member=archive.household.get(relation="self"),
+            person_name=NAMED,
+            reason="x",
+        )
+    actions.do_remove_household_member(
+        acting_user=hp.own, archive=archive, member=kid, person_name=NAMED, reason="子女户口迁出"
+    )
+    archive = reload(archive)
+    assert archive.household_size == 1 and archive.category == ""  # 2500 a month for 1
+    assert entries("hardship.household_remove")[0].after["relation"] == "child"
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_it_refuses_household_changes_outside_the_subtree(hp, member, lines, name):
+    archive = create(member, user=hp.own)
+    kid = archive.household.get(relation="child")
+    with pytest.raises(ActionPermissionError):
+        actions.do_update_household_member(
+            acting_user=persona(hp, name),
+            archive=archive,
+            member=kid,
+            data={"health": "minor"},
+            person_name=NAMED,
+            reason="x",
+        )
+
+
+def test_it_stores_a_visit_photo_under_a_name_with_nothing_personal(hp, member, lines, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    archive = create(member, user=hp.own)
+    v = visit(archive)
+    row = actions.do_add_visit_attachment(
+        acting_user=hp.own, visit=v, upload=ContentFile(b"\xff\xd8photo", name="张三家.JPG")
+    )
+    assert row.original_name == "张三家.JPG" and row.content_type == "image/jpeg" and row.size == 7
+    assert row.file.name.startswith(f"hardship/{archive.pk}/") and "张三" not in row.file.name
+    assert (tmp_path / row.file.name).read_bytes() == b"\xff\xd8photo"
+    assert entries("hardship.visit_attachment")[0].after["attachment"] == row.pk
+
+
+@pytest.mark.parametrize(("name", "content"), [("a.exe", b"MZ"), ("a.jpg", b""), ("big.pdf", b"x" * 2048)])
+def test_it_refuses_attachments_of_the_wrong_type_or_size(hp, member, lines, settings, tmp_path, name, content):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.HARDSHIP_ATTACHMENT_MAX_BYTES = 1024
+    archive = create(member, user=hp.own)
+    v = visit(archive)
+    before = table_state()
+    with pytest.raises(ValidationError) as e:
+        actions.do_add_visit_attachment(acting_user=hp.own, visit=v, upload=ContentFile(content, name=name))
+    assert "file" in e.value.message_dict
+    assert table_state() == before
+    assert not any(tmp_path.rglob("*.*"))
