@@ -354,6 +354,9 @@ def markdown(results: list[dict], argv: list[str]) -> str:
         )
     lines += [
         "",
+        f"Load average when the figures were written: {os.getloadavg()[0]:.1f} on {info['cores']} cores (a "
+        "shared machine makes every figure slower, the baseline included; compare the ratio column).",
+        "",
         "Validation alone (no database) took "
         + ", ".join(f"{r['validate_s']:.2f} s for {r['rows']:,} rows ({r['backend']})" for r in results)
         + ". The error report (openpyxl, write-only) is written only on request (`--report`, the upload "
