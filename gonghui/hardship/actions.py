@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import audit, crypto
 from gonghui.core.calendar import add_working_days
-from gonghui.core.errors import ActionPermissionError
+from gonghui.core.errors import ActionPermissionError, TransitionError
 from gonghui.core.scoping import user_can, user_scope_paths
 from gonghui.core.tree import ancestor_ids
 from gonghui.hardship import rules
@@ -36,6 +36,7 @@ from gonghui.hardship.models import (
     IncomeItem,
     MonthlyIncome,
     NoticeObjection,
+    PlanMeasure,
     PublicNotice,
     Relation,
     RigidExpense,
@@ -1559,3 +1560,95 @@ def do_remove_household_member(*, acting_user, archive, member: HouseholdMember,
         after={**_snapshot(archive), **removed},
         reason=reason,
     )
+
+
+# --- 一户一策 household plan -------------------------------------------------------------------------
+
+PLAN_STATES = (S.REVIEWED, S.NOTICE, S.ARCHIVED, S.UNDER_REVIEW, S.RELIEVED)
+PLAN_TRANSITIONS = {
+    PlanMeasure.Status.PLANNED: {PlanMeasure.Status.IN_PROGRESS, PlanMeasure.Status.DONE, PlanMeasure.Status.CANCELLED},
+    PlanMeasure.Status.IN_PROGRESS: {PlanMeasure.Status.DONE, PlanMeasure.Status.CANCELLED},
+    PlanMeasure.Status.DONE: set(),
+    PlanMeasure.Status.CANCELLED: set(),
+}
+
+
+@transaction.atomic
+def do_add_plan_measure(
+    *, acting_user, archive, measure: str, description: str, owner: str, due_on, person_name: str
+) -> PlanMeasure:
+    """Add a measure to the household plan (from review on; the plan belongs to archived households)."""
+    archive = _lock(archive)
+    _require(acting_user, "hardship.change", archive.org)
+    if archive.status not in PLAN_STATES:
+        raise ValidationError(
+            {"status": _("档案当前状态为“%(s)s”，不能制定帮扶措施") % {"s": archive.get_status_display()}}
+        )
+    if measure not in PlanMeasure.Measure.values:
+        raise ValidationError({"measure": _("请从帮扶措施目录中选择")})
+    person_name = _named(person_name)
+    description = _text(description, "description", 300, message=_("请填写具体内容"))
+    owner = _text(owner, "owner", 30, message=_("请填写责任人"))
+    due_on = _date(due_on, "due_on", not_future=False)
+    if due_on < _today():
+        raise ValidationError({"due_on": _("完成期限不能早于今天")})
+    row = PlanMeasure.objects.create(
+        archive=archive,
+        measure=measure,
+        description=description,
+        owner=owner,
+        due_on=due_on,
+        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    _event(
+        archive,
+        ArchiveEvent.Kind.PLAN,
+        actor=acting_user,
+        person_name=person_name,
+        reason=f"{row.get_measure_display()}：{description}"[:300],
+    )
+    _audit(
+        acting_user, "hardship.plan_add", archive, after={"measure": measure, "plan_measure": row.pk, "due_on": due_on}
+    )
+    return row
+
+
+@transaction.atomic
+def do_update_plan_measure(
+    *, acting_user, measure: PlanMeasure, status: str, outcome: str, person_name: str
+) -> PlanMeasure:
+    """Move a measure on (in progress, done, cancelled), with its outcome or the reason it was dropped."""
+    measure = PlanMeasure.objects.select_for_update().get(pk=measure.pk)
+    archive = _lock(measure.archive)
+    _require(acting_user, "hardship.change", archive.org)
+    if status not in PlanMeasure.Status.values:
+        raise ValidationError({"status": _("无效的状态")})
+    if status not in PLAN_TRANSITIONS[measure.status]:
+        raise TransitionError(
+            _("措施当前状态为“%(s)s”，不能改为“%(t)s”")
+            % {"s": measure.get_status_display(), "t": PlanMeasure.Status(status).label},
+            current_state=measure.status,
+        )
+    person_name = _named(person_name)
+    outcome = _text(outcome, "outcome", 300, message=_("请填写实施结果或取消原因"))
+    before = {"status": measure.status}
+    measure.status = status
+    measure.outcome = outcome
+    if status == PlanMeasure.Status.DONE:
+        measure.completed_on = _today()
+    measure.save()
+    _event(
+        archive,
+        ArchiveEvent.Kind.PLAN,
+        actor=acting_user,
+        person_name=person_name,
+        reason=f"{measure.get_measure_display()}：{measure.get_status_display()}，{outcome}"[:300],
+    )
+    _audit(
+        acting_user,
+        "hardship.plan_update",
+        archive,
+        before=before,
+        after={"plan_measure": measure.pk, "status": status},
+    )
+    return measure

@@ -123,6 +123,7 @@ class QueuesOut(Schema):
     open_objections: int
     reviews_overdue: int
     exits_proposed: int
+    plan_overdue: int
 
 
 class ArchiveFilter(Schema):

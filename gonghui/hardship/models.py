@@ -315,6 +315,7 @@ class ArchiveEvent(models.Model):
         EXIT_PROPOSED = "exit_proposed", _("建议脱困")
         EXIT_DECLINED = "exit_declined", _("暂不脱困")
         FOLLOW_UP = "follow_up", _("脱困回访")
+        PLAN = "plan", _("一户一策")
 
     archive = models.ForeignKey(HardshipArchive, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
@@ -560,3 +561,56 @@ class FollowUpCall(models.Model):
 
     def __str__(self):
         return f"回访 {self.called_on}"
+
+
+class PlanMeasure(models.Model):
+    """One measure of the household plan (一户一策), from the catalogue in DOMAIN.md §6."""
+
+    class Measure(models.TextChoices):
+        LIVING_AID = "living_aid", _("生活救助")
+        MEDICAL_AID = "medical_aid", _("医疗救助/大病救助")
+        MEDICAL_MUTUAL = "medical_mutual", _("医疗互助参保")
+        AUTUMN_EDUCATION = "autumn_education", _("金秋助学")
+        WINTER_RELIEF = "winter_relief", _("送温暖")
+        JOB_REFERRAL = "job_referral", _("就业推荐/爱心岗位")
+        SKILLS_TRAINING = "skills_training", _("技能培训")
+        BUSINESS_SUPPORT = "business_support", _("创业扶持/免息贷款")
+        LEGAL_AID = "legal_aid", _("法律援助")
+        COUNSELLING = "counselling", _("心理疏导")
+        CONVENIENCE = "convenience", _("便民服务")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("计划")
+        IN_PROGRESS = "in_progress", _("实施中")
+        DONE = "done", _("已完成")
+        CANCELLED = "cancelled", _("已取消")
+
+    archive = models.ForeignKey(HardshipArchive, on_delete=models.PROTECT, related_name="plan")
+    measure = models.CharField(_("帮扶措施"), max_length=20, choices=Measure.choices)
+    description = models.CharField(_("具体内容"), max_length=300)
+    owner = models.CharField(_("责任人"), max_length=30)
+    due_on = models.DateField(_("完成期限"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    outcome = models.CharField(_("实施结果"), max_length=300, blank=True)
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    permission_prefix = "hardship"
+    scope_path_field = "archive__org_path"
+
+    class Meta:
+        verbose_name = _("一户一策措施")
+        verbose_name_plural = _("一户一策措施")
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["archive", "status"], name="hs_plan_archive_idx"),
+            models.Index(fields=["status", "due_on"], name="hs_plan_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_measure_display()}（{self.get_status_display()}）"

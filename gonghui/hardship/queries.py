@@ -17,6 +17,7 @@ from gonghui.hardship.models import (
     HomeVisit,
     MonthlyIncome,
     NoticeObjection,
+    PlanMeasure,
     PublicNotice,
 )
 from gonghui.hardship.states import BEFORE_VISIT, IN_ARCHIVE, ArchiveStatus
@@ -90,6 +91,16 @@ def exits_proposed(user):
     )
 
 
+def plan_overdue(user, today: dt.date):
+    """一户一策 measures past their due date and not done or cancelled."""
+    return (
+        PlanMeasure.objects.restrict(user, "view")
+        .filter(status__in=[PlanMeasure.Status.PLANNED, PlanMeasure.Status.IN_PROGRESS], due_on__lt=today)
+        .select_related("archive")
+        .order_by("due_on", "pk")
+    )
+
+
 def work_queues(user, today: dt.date) -> dict[str, int]:
     """Counts for the officer's start page (one query per queue)."""
     return {
@@ -99,6 +110,7 @@ def work_queues(user, today: dt.date) -> dict[str, int]:
         "open_objections": open_objections(user).count(),
         "reviews_overdue": reviews_overdue(user, today).count(),
         "exits_proposed": exits_proposed(user).count(),
+        "plan_overdue": plan_overdue(user, today).count(),
     }
 
 
@@ -117,8 +129,8 @@ class TimelineItem:
 
 def timeline(archive: HardshipArchive) -> list[TimelineItem]:
     """The household's whole history on one timeline: events (with every transition), visits,
-    checks, notices and objections, monthly incomes, follow-up calls. Seven queries, whatever
-    the length. Payments and plan measures join here when those modules exist."""
+    checks, notices and objections, monthly incomes, plan measures, follow-up calls. Eight queries,
+    whatever the length. Payments join here when that module exists."""
     items: list[TimelineItem] = []
     for e in ArchiveEvent.objects.filter(archive=archive):
         title = e.get_kind_display()
@@ -151,6 +163,20 @@ def timeline(archive: HardshipArchive) -> list[TimelineItem]:
         items.append(
             TimelineItem(
                 m.month, "monthly_income", f"{m.month:%Y-%m} 月收入", f"人均 {m.per_capita} 元", "", (m.month, 5, m.pk)
+            )
+        )
+    for p in PlanMeasure.objects.filter(archive=archive):
+        detail = f"{p.description}；责任人 {p.owner}，期限 {p.due_on}，{p.get_status_display()}"
+        if p.outcome:
+            detail += f"：{p.outcome}"
+        items.append(
+            TimelineItem(
+                p.created_at.date(),
+                "plan",
+                f"一户一策：{p.get_measure_display()}",
+                detail,
+                p.owner,
+                (p.created_at.date(), 7, p.pk),
             )
         )
     for f in FollowUpCall.objects.filter(archive=archive):

@@ -83,14 +83,14 @@ def test_it_lists_proposed_exits_without_n_plus_one(hp, households, django_asser
         assert [str(r.org) for r in rows] and [r.person.name for r in rows]
 
 
-def test_it_puts_the_whole_household_on_one_timeline_in_seven_queries(
+def test_it_puts_the_whole_household_on_one_timeline_in_eight_queries(
     hp, tree, lines, clock, django_assert_num_queries
 ):
     archive = to_state(create(make_member(tree.grassroots), user=hp.own), S.EXITED, clock)
     actions.do_record_follow_up(
         acting_user=hp.own, archive=archive, called_on=clock.today, caller="王帮扶", stable=True, notes="工作稳定"
     )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         items = queries.timeline(archive)
     kinds = [i.kind for i in items]
     for kind in ("event.created", "event.transition", "visit", "check", "notice", "follow_up"):
