@@ -11,7 +11,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -156,8 +155,8 @@ def normalise_mobile(raw: str) -> str:
         raise ValidationError(
             _("手机号“%(v)s”格式不正确：应为以13–19开头的11位数字"), code="mobile_format", params={"v": raw}
         )
-    parsed = phonenumbers.parse(digits, "CN")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    # Not phonenumbers: it strips 17900/17951… as IP-dialling prefixes and turns 17900001000 into +1000.
+    return "+86" + digits
 
 
 def mask_mobile(e164: str) -> str:
