@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "gonghui.people",
     "gonghui.members",
     "gonghui.hardship",
+    "gonghui.benefits",
+    "gonghui.appeals",
     "gonghui.dashboards",
     "gonghui.demo",
 ]

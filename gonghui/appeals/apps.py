@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AppealsConfig(AppConfig):
+    name = "gonghui.appeals"
+    label = "appeals"
+    verbose_name = _("诉求与12351热线")
+    permissions = {
+        "appeal.view": _("查看诉求工单"),
+        "appeal.change": _("签收、办理、办结、退回诉求；审批下级延期、督办"),
+        "appeal.assign": _("热线受理、转办、回访、满意度、心理危机跟进"),
+        "appeal.view_pii": _("查看来电人完整手机号（留痕）"),
+    }
+
+    def ready(self):
+        from gonghui.appeals import receivers  # noqa: F401  (follows org moves and merges)

@@ -1,0 +1,379 @@
+"""Triage: suggest an appeal's topic and request type from the caller's words (issue 5, DESIGN.md §6 Triage).
+
+A small, transparent text classifier:
+
+- text is normalised (NFKC, so full-width letters and digits become half-width; lower case; every run
+  of digits becomes "0", so amounts and dates do not become vocabulary);
+- two TF-IDF feature sets side by side: jieba word tokens (unigrams and bigrams, with a few hotline words
+  added to jieba's dictionary) and character 1–3-grams. The characters carry what word segmentation misses
+  in colloquial speech and typos (公伤 for 工伤, 拖前 for 拖欠, 辞推 for 辞退 still share characters);
+- one multinomial logistic regression per label (topic, request type), class-balanced, so its
+  probabilities can be shown as a confidence.
+
+`confidence` is the product of the two predicted probabilities: the model's estimate that *both*
+suggestions are right (the operator overrides either). `Suggestion` also carries each part separately.
+
+Model life cycle: the model is built lazily on first use and cached per process (`get_model()`).
+If `settings.GONGHUI_TRIAGE_MODEL` or `<VAR_DIR>/triage/model.joblib` (what `gonghui train-triage` writes)
+exists and was written by this format and the same scikit-learn version, it is loaded; otherwise the model
+is trained from the bundled CSVs in `data/`, which takes a few seconds. No pickled model is shipped in the
+repository: a pickle is tied to the scikit-learn version that wrote it, while the labelled CSVs are the
+portable source and training is cheap. The model file lives in the application's own var directory, which is
+trusted like the code (joblib files are pickles: never load one from elsewhere).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# DOMAIN.md §7, in its order. Code, CSV files and output use these Chinese names exactly.
+TOPICS = (
+    "欠薪/工资",
+    "劳动合同",
+    "社会保险",
+    "工伤",
+    "工时休假",
+    "劳动安全卫生",
+    "女职工权益",
+    "解除劳动关系",
+    "劳动争议/仲裁",
+    "困难帮扶",
+    "入会/会籍",
+    "心理援助",
+    "其他",
+)
+REQUEST_TYPES = ("问题咨询", "服务帮扶", "信访投诉", "法律援助", "意见建议")
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TRAIN_CSV = DATA_DIR / "triage_train.csv"
+TEST_CSV = DATA_DIR / "triage_test.csv"
+COLUMNS = ("text", "topic", "request_type")
+FORMAT = 1  # bump when the pipeline changes so that older model files are retrained, not loaded
+RANDOM_STATE = 0
+MAX_TEXT = 5000  # characters looked at; a transcript longer than this adds nothing for triage
+
+# Words jieba's default dictionary splits badly; they keep hotline vocabulary whole.
+USER_WORDS = (
+    "工钱", "工资条", "欠薪", "讨薪", "包工头", "跑路", "克扣", "押金", "绩效", "提成", "底薪", "最低工资",
+    "劳动合同", "双倍工资", "试用期", "劳务派遣", "竞业限制", "违约金", "社保", "五险一金", "公积金",
+    "医保", "养老保险", "失业金", "断缴", "补缴", "工伤", "工伤认定", "伤残鉴定", "职业病", "尘肺",
+    "加班费", "调休", "年假", "996", "单休", "大小周", "产假", "哺乳期", "孕检", "性骚扰", "辞退", "开除",
+    "经济补偿", "赔偿金", "离职证明", "劳动仲裁", "仲裁委", "劳动监察", "强制执行", "困难职工", "送温暖",
+    "助学金", "大病", "入会", "会员卡", "会费", "转会", "心理咨询", "想不开", "外卖", "骑手", "快递员",
+    "网约车", "滴滴", "美团", "饿了么", "工地", "农民工", "12351",
+)  # fmt: skip
+
+_DIGITS = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+
+
+class TriageError(ValueError):
+    """Bad input for triage or training (empty text, missing column, unknown label); the message says which."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    topic: str
+    request_type: str
+    confidence: float
+    topic_confidence: float = field(default=0.0, compare=False)
+    request_type_confidence: float = field(default=0.0, compare=False)
+
+    def as_dict(self) -> dict:
+        """The DESIGN.md §6 shape: {"topic", "request_type", "confidence"}."""
+        return {"topic": self.topic, "request_type": self.request_type, "confidence": self.confidence}
+
+
+# ----------------------------------------------------------------------------------------------- text
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text))[:MAX_TEXT].lower()
+    text = _DIGITS.sub("0", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+_tokenizer = None
+_tokenizer_lock = threading.Lock()
+
+
+def _jieba():
+    """A private jieba tokenizer (the global one is left alone for other code), built once per process."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _tokenizer_lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for word in USER_WORDS:
+                    tokenizer.add_word(word, freq=20000)
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+def words(text: str) -> list[str]:
+    """jieba tokens of normalised text without punctuation and spaces, plus adjacent-word bigrams.
+
+    A module-level function (not a lambda) so that the fitted vectoriser can be saved with joblib.
+    """
+    tokens = [t for t in _jieba().lcut(text, HMM=True) if any(ch.isalnum() for ch in t)]
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    topic: str
+    request_type: str
+
+
+def read_rows(path: Path | str) -> tuple[list[str], list[dict]]:
+    """A CSV's header and rows, read as UTF-8 (BOM allowed) or, failing that, GB18030 (a superset of GBK)."""
+    path = Path(path)
+    if not path.is_file():
+        raise TriageError(f"{path}: no such file")
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            content = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes nearly anything
+        raise TriageError(f"{path}: not UTF-8 or GBK text")
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    if "text" not in header:
+        raise TriageError(f"{path}: no 'text' column (columns: {', '.join(header) or 'none'})")
+    return header, list(reader)
+
+
+def read_examples(path: Path | str) -> list[Example]:
+    """A labelled CSV (text, topic, request_type) checked row by row; errors name the line."""
+    header, rows = read_rows(path)
+    missing = [name for name in COLUMNS if name not in header]
+    if missing:
+        raise TriageError(f"{path}: missing column(s) {', '.join(missing)}")
+    examples, errors = [], []
+    for line, row in enumerate(rows, start=2):
+        text, topic, kind = ((row.get(name) or "").strip() for name in COLUMNS)
+        if not text:
+            errors.append(f"line {line}: empty text")
+        elif topic not in TOPICS:
+            errors.append(f"line {line}: unknown topic {topic!r}")
+        elif kind not in REQUEST_TYPES:
+            errors.append(f"line {line}: unknown request type {kind!r}")
+        else:
+            examples.append(Example(text, topic, kind))
+    if errors:
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise TriageError(f"{path}: " + "; ".join(errors[:5]) + more)
+    if not examples:
+        raise TriageError(f"{path}: no rows")
+    return examples
+
+
+def data_digest(paths: Iterable[Path | str]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------- model
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return sklearn.__version__
+
+
+def _features():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer=words, sublinear_tf=True, min_df=1)),
+            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)),
+        ]
+    )
+
+
+def _classifier():
+    from sklearn.linear_model import LogisticRegression
+
+    # C chosen by 5-fold cross-validation on the training file only (the test split was not looked at).
+    return LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000, random_state=RANDOM_STATE)
+
+
+class TriageModel:
+    """The fitted features and the two classifiers, with what they were trained from."""
+
+    def __init__(self, features, topic_clf, request_clf, meta: dict):
+        self.features = features
+        self.topic_clf = topic_clf
+        self.request_clf = request_clf
+        self.meta = meta
+
+    @classmethod
+    def fit(cls, examples: Sequence[Example], meta: dict | None = None) -> TriageModel:
+        if not examples:
+            raise TriageError("no training rows")
+        texts = [normalise(e.text) for e in examples]
+        features = _features()
+        matrix = features.fit_transform(texts)
+        topic_clf = _classifier().fit(matrix, [e.topic for e in examples])
+        request_clf = _classifier().fit(matrix, [e.request_type for e in examples])
+        info = {"format": FORMAT, "sklearn": _sklearn_version(), "rows": len(examples), **(meta or {})}
+        return cls(features, topic_clf, request_clf, info)
+
+    def suggest_many(self, texts: Sequence[str]) -> list[Suggestion]:
+        cleaned = [normalise(t) if isinstance(t, str) else "" for t in texts]
+        for position, text in enumerate(cleaned, start=1):
+            if not text:
+                raise TriageError(f"text {position} is empty" if len(cleaned) > 1 else "the text is empty")
+        if not cleaned:
+            return []
+        matrix = self.features.transform(cleaned)
+        topic_p = self.topic_clf.predict_proba(matrix)
+        request_p = self.request_clf.predict_proba(matrix)
+        out = []
+        for tp, rp in zip(topic_p, request_p, strict=True):
+            ti, ri = int(tp.argmax()), int(rp.argmax())
+            t_conf, r_conf = float(tp[ti]), float(rp[ri])
+            out.append(
+                Suggestion(
+                    topic=str(self.topic_clf.classes_[ti]),
+                    request_type=str(self.request_clf.classes_[ri]),
+                    confidence=round(t_conf * r_conf, 4),
+                    topic_confidence=round(t_conf, 4),
+                    request_type_confidence=round(r_conf, 4),
+                )
+            )
+        return out
+
+    def suggest(self, text: str) -> Suggestion:
+        return self.suggest_many([text])[0]
+
+    def predict(self, texts: Sequence[str]) -> tuple[list[str], list[str]]:
+        suggestions = self.suggest_many(texts)
+        return [s.topic for s in suggestions], [s.request_type for s in suggestions]
+
+    # -- files
+
+    def save(self, path: Path | str) -> Path:
+        import joblib
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        joblib.dump(self, tmp, compress=3)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path | str) -> TriageModel | None:
+        """The model in `path`, or None (with a log line) when it is missing, unreadable or from another version."""
+        import joblib
+
+        path = Path(path)
+        if not path.is_file():
+            return None
+        try:
+            model = joblib.load(path)
+        except Exception as error:  # a broken or foreign file is retrained, never fatal
+            logger.warning(
+                "triage model %s unreadable (%s); training from the bundled data", path, type(error).__name__
+            )
+            return None
+        meta = getattr(model, "meta", {}) if isinstance(model, cls) else {}
+        if meta.get("format") != FORMAT or meta.get("sklearn") != _sklearn_version():
+            logger.warning("triage model %s is from another version (%s); training from the bundled data", path, meta)
+            return None
+        return model
+
+
+def evaluate(model: TriageModel, examples: Sequence[Example]) -> dict:
+    """Accuracy and macro-F1 of both labels on `examples` (the held-out split), rounded to 4 places."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    topics, kinds = model.predict([e.text for e in examples])
+    true_topics, true_kinds = [e.topic for e in examples], [e.request_type for e in examples]
+    both = sum(t == tt and k == tk for t, tt, k, tk in zip(topics, true_topics, kinds, true_kinds, strict=True))
+    return {
+        "topic": {
+            "accuracy": round(float(accuracy_score(true_topics, topics)), 4),
+            "macro_f1": round(float(f1_score(true_topics, topics, average="macro", zero_division=0)), 4),
+        },
+        "request_type": {
+            "accuracy": round(float(accuracy_score(true_kinds, kinds)), 4),
+            "macro_f1": round(float(f1_score(true_kinds, kinds, average="macro", zero_division=0)), 4),
+        },
+        "both_accuracy": round(both / len(examples), 4),
+    }
+
+
+def train(data: Sequence[Path | str] = (TRAIN_CSV,)) -> TriageModel:
+    """Fit a model on one or more labelled CSVs (e.g. the bundled set plus exported operator overrides)."""
+    examples = [example for path in data for example in read_examples(path)]
+    return TriageModel.fit(examples, meta={"data": [Path(p).name for p in data], "digest": data_digest(data)})
+
+
+# ------------------------------------------------------------------------------------ per-process cache
+
+
+def default_model_path() -> Path:
+    from django.conf import settings
+
+    configured = getattr(settings, "GONGHUI_TRIAGE_MODEL", None)
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "triage" / "model.joblib"
+
+
+_model: TriageModel | None = None
+_model_lock = threading.Lock()
+
+
+def get_model() -> TriageModel:
+    """The process's model: the trained file when usable, else trained from the bundled data (once)."""
+    global _model
+    if _model is None:
+        with _model_lock:
+            if _model is None:
+                _model = TriageModel.load(default_model_path()) or train()
+    return _model
+
+
+def reset_model() -> None:
+    """Forget the cached model (after `train-triage` wrote a new file, and in tests)."""
+    global _model
+    with _model_lock:
+        _model = None
+
+
+def suggest(text: str) -> Suggestion:
+    """The suggestion for one appeal text, for the operator's intake form. Raises TriageError on empty text."""
+    return get_model().suggest(text)
+
+
+def suggest_many(texts: Sequence[str]) -> list[Suggestion]:
+    return get_model().suggest_many(texts)
