@@ -1,7 +1,9 @@
 """Shared fixtures: the test tree and the four personas (see gonghui/core/testing.py)."""
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from gonghui.core.testing import build_tree, make_personas
 
@@ -10,6 +12,15 @@ from gonghui.core.testing import build_tree, make_personas
 def _no_seal_tasks(settings):
     # Sealing is exercised explicitly in the audit tests.
     settings.AUDIT_SEAL_ON_COMMIT = False
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # LocaleMiddleware activates a request's language on the thread and leaves it there; a test
+    # whose client switched to English must not make the next test's messages English.
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
