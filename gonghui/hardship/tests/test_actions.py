@@ -849,3 +849,12 @@ def test_it_refuses_attachments_of_the_wrong_type_or_size(hp, member, lines, set
     assert "file" in e.value.message_dict
     assert table_state() == before
     assert not any(tmp_path.rglob("*.*"))
+
+
+def test_it_moves_archives_to_the_surviving_org_of_a_merge(tree, hp, lines):
+    from gonghui.orgs.actions import do_merge_org
+
+    archive = create(make_member(tree.sibling_grassroots), user=hp.ancestor)
+    do_merge_org(acting_user=None, source=tree.sibling_grassroots, target=tree.grassroots, reason="企业合并")
+    archive = reload(archive)
+    assert archive.org == tree.grassroots and archive.org_path == tree.grassroots.path
