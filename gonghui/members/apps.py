@@ -19,10 +19,14 @@ class MembersConfig(AppConfig):
         (_("会员"), "members:list", "member.view"),
         (_("入会审批"), "members:joins", "member.view"),
         (_("转会"), "members:transfers", "member.view"),
+        (_("名册导入"), "members:import_list", "member.import"),
         (_("入会分派规则"), "members:routing", "member.routing"),
     ]
     # Shown on an org's page (orgs.views.org_links): the org's QR join link for posters and sites.
-    org_links = [(_("入会二维码"), "portal:org_join_qr", "member.view")]
+    org_links = [
+        (_("入会二维码"), "portal:org_join_qr", "member.view"),
+        (_("导入名册"), "members:import_upload", "member.import"),
+    ]
 
     def ready(self):
         from gonghui.members import receivers  # noqa: F401  (connects the org signal receivers)
