@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BenefitsConfig(AppConfig):
+    name = "gonghui.benefits"
+    label = "benefits"
+    verbose_name = _("普惠服务")
+    permissions = {
+        "benefit.view": _("查看普惠服务、合作商户、消费券活动和统计"),
+        "benefit.manage": _("签约合作商户，发布服务、优惠和消费券活动，定向发放、作废消费券，处理评价"),
+        "benefit.redeem": _("代合作商户核验会员卡、核销消费券、登记优惠（本组织及下级签约的商户）"),
+    }
+    navigation: list = []
+
+    def ready(self):
+        from gonghui.benefits import eligibility  # noqa: F401  (registers the placeholder conditions)

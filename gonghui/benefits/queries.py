@@ -1,0 +1,191 @@
+"""Read helpers for benefits: what a member may see and claim, what a partner's counter sees, and
+campaign, medical and feedback statistics for staff. Staff reads are scoped with `restrict()`;
+partner staff see only their own partner (`partners_for`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Avg, Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from gonghui.benefits import eligibility
+from gonghui.benefits.actions import partner_of, verdict_for
+from gonghui.benefits.models import (
+    Campaign,
+    CardUse,
+    Feedback,
+    MedicalReduction,
+    Offer,
+    Partner,
+    Redemption,
+    Service,
+    Voucher,
+)
+from gonghui.benefits.states import PartnerStatus, PublishStatus, VoucherStatus
+from gonghui.core.tree import in_subtree
+from gonghui.members.models import Membership
+from gonghui.members.states import CURRENT
+
+VIEW = "benefit.view"
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def claimant(person=None, *, membership_id=None) -> Membership | None:
+    """The current membership of a person (or by id) with its person and `has_card`, in one query."""
+    rows = Membership.objects.select_related("person", "org").annotate(has_card=eligibility.active_card_exists())
+    if membership_id is not None:
+        return rows.filter(pk=membership_id).first()
+    if person is None:
+        return None
+    return rows.filter(person=person, status__in=list(CURRENT)).first()
+
+
+def segment_members(campaign: Campaign, *, now=None):
+    """Memberships the campaign may be issued to: inside its org's subtree and matching its rule."""
+    return Membership.objects.filter(
+        in_subtree("org_path", campaign.org_path) & eligibility.segment(campaign.rule, now=now)
+    )
+
+
+def partners_for(user):
+    """Partners a user may see: in the subtree where they hold benefit.view, plus their own partner."""
+    own = partner_of(user)
+    scoped = Partner.objects.restrict(user, VIEW)
+    if own is not None:
+        scoped = Partner.objects.filter(Q(pk__in=scoped.values("pk")) | Q(pk=own.pk))
+    return scoped
+
+
+def visible_to_member(model, membership: Membership):
+    """Published services or campaigns whose offering org contains the member's org (one path test
+    per ancestor: the member's path prefixes)."""
+    prefixes = []
+    path = membership.org_path
+    parts = [p for p in path.split(".") if p]
+    for i in range(1, len(parts) + 1):
+        prefixes.append(".".join(parts[:i]) + ".")
+    return model.objects.filter(status=PublishStatus.PUBLISHED, org_path__in=prefixes).select_related("org")
+
+
+def services_for_member(membership: Membership) -> list[tuple[Service, eligibility.Verdict]]:
+    """The catalogue a member sees, each with its verdict (eligible, or why not)."""
+    orgs = eligibility.OrgResolver()
+    rows = visible_to_member(Service, membership).order_by("category", "name")
+    return [(s, verdict_for(s, membership, orgs=orgs)) for s in rows]
+
+
+def campaigns_for_member(membership: Membership, now=None) -> list[tuple[Campaign, eligibility.Verdict]]:
+    """Campaigns open for claims in the member's org chain, only those the member is eligible for."""
+    now = now or timezone.now()
+    orgs = eligibility.OrgResolver()
+    rows = (
+        visible_to_member(Campaign, membership).filter(claim_starts__lte=now, claim_ends__gt=now).order_by("claim_ends")
+    )
+    return [(c, v) for c in rows if (v := verdict_for(c, membership, orgs=orgs))]
+
+
+def vouchers_of(membership: Membership):
+    return (
+        Voucher.objects.filter(membership=membership)
+        .select_related("campaign", "redeemed_by")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def offers_for_member(partner: Partner, membership: Membership, today=None) -> list[Offer]:
+    """A partner's active offers that apply to this member (what the counter shows after a card scan)."""
+    today = today or timezone.localdate()
+    offers = (
+        Offer.objects.filter(partner=partner, active=True)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=today))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .select_related("partner__org")
+    )
+    orgs = eligibility.OrgResolver()
+    return [o for o in offers if verdict_for(o, membership, orgs=orgs)]
+
+
+def conflicts_for(partner: Partner):
+    """Redemption conflicts and refusals that concern a partner: its own refused scans and others'
+    attempts on vouchers it redeemed first. Both sides see the same rows."""
+    return (
+        Redemption.objects.filter(outcome__in=[Redemption.Outcome.CONFLICT, Redemption.Outcome.REFUSED])
+        .filter(Q(partner=partner) | Q(first_partner=partner))
+        .select_related("voucher", "partner", "first_partner")
+        .order_by("-synced_at")
+    )
+
+
+def campaign_stats(campaign: Campaign) -> dict:
+    """Claimed, redeemed, expired, revoked and budget used (face value × redeemed) for one campaign."""
+    counts = dict(Voucher.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("pk")))
+    redeemed = counts.get(VoucherStatus.REDEEMED, 0)
+    return {
+        "quota": campaign.quota,
+        "claimed": sum(counts.values()),
+        "unused": counts.get(VoucherStatus.ISSUED, 0),
+        "redeemed": redeemed,
+        "expired": counts.get(VoucherStatus.EXPIRED, 0),
+        "revoked": counts.get(VoucherStatus.REVOKED, 0),
+        "budget": campaign.budget,
+        "budget_used": (campaign.face_value or Decimal("0.00")) * redeemed,
+    }
+
+
+def campaign_stats_by_partner(campaign: Campaign) -> list[dict]:
+    return list(
+        Voucher.objects.filter(campaign=campaign, status=VoucherStatus.REDEEMED)
+        .values("redeemed_by_id", name=F("redeemed_by__name"))
+        .annotate(redeemed=Count("pk"))
+        .order_by("-redeemed")
+    )
+
+
+def campaign_stats_for_org(user, path: str) -> dict:
+    """Totals over the campaigns owned in a subtree the user may view."""
+    campaigns = Campaign.objects.restrict(user, VIEW).filter(in_subtree("org_path", path))
+    vouchers = Voucher.objects.filter(campaign__in=campaigns)
+    counts = dict(vouchers.values_list("status").annotate(n=Count("pk")))
+    used = vouchers.filter(status=VoucherStatus.REDEEMED).aggregate(v=Coalesce(Sum("campaign__face_value"), ZERO))["v"]
+    return {
+        "campaigns": campaigns.count(),
+        "claimed": sum(counts.values()),
+        "redeemed": counts.get(VoucherStatus.REDEEMED, 0),
+        "expired": counts.get(VoucherStatus.EXPIRED, 0),
+        "budget": campaigns.aggregate(b=Coalesce(Sum("budget"), ZERO))["b"],
+        "budget_used": used,
+    }
+
+
+def medical_totals(user, path: str | None = None) -> dict:
+    """Medical reductions by hospital and in total, within the user's scope (optionally one subtree)."""
+    rows = MedicalReduction.objects.restrict(user, VIEW)
+    if path:
+        rows = rows.filter(in_subtree("org_path", path))
+    by_hospital = list(
+        rows.values("partner_id", name=F("partner__name"))
+        .annotate(visits=Count("pk"), total=Sum("total"), insured=Sum("insured"), reduction=Sum("reduction"))
+        .order_by("-reduction")
+    )
+    overall = rows.aggregate(visits=Count("pk"), reduction=Coalesce(Sum("reduction"), ZERO))
+    return {"by_hospital": by_hospital, **overall}
+
+
+def card_use_totals(partner: Partner) -> dict:
+    return CardUse.objects.filter(partner=partner).aggregate(
+        uses=Count("pk"), amount=Coalesce(Sum("amount"), ZERO), reduction=Coalesce(Sum("reduction"), ZERO)
+    )
+
+
+def feedback_summary(user, *, target=None) -> dict:
+    """Average rating and count, in the user's scope, optionally for one service, partner or campaign."""
+    rows = Feedback.objects.restrict(user, VIEW)
+    if target is not None:
+        rows = rows.filter(**{target._meta.model_name: target})
+    return rows.aggregate(count=Count("pk"), average=Avg("rating"))
+
+
+def active_partners(user):
+    return Partner.objects.restrict(user, VIEW).filter(status=PartnerStatus.ACTIVE)
