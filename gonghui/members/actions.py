@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit
+from gonghui.core import audit, crypto
 from gonghui.core.calendar import add_working_days
 from gonghui.core.errors import ActionPermissionError
 from gonghui.core.scoping import user_can
@@ -37,9 +37,10 @@ from gonghui.members.states import (
 from gonghui.orgs import counters
 from gonghui.orgs.kinds import OrgKind, OrgStatus
 from gonghui.orgs.models import Org
-from gonghui.people.actions import get_or_create_person
+from gonghui.people.actions import DOC_PURPOSE, get_or_create_person
 from gonghui.people.choices import GigSubtype, WorkerType
 from gonghui.people.models import Person
+from gonghui.people.verification import get_backend as get_identity_backend
 
 S = MembershipStatus
 CARD_YEARS = 3
@@ -872,3 +873,51 @@ def do_import_roster(*, acting_user, org: Org, validated, partial: bool = False,
     reason = _("名册导入 #%(job)s") % {"job": job.pk} if job is not None else _("名册导入")
     engine.write(org, result, acting_user=acting_user, job=job, reason=reason)
     return result
+
+
+# --- real-name verification ------------------------------------------------------------
+
+
+@transaction.atomic
+def do_verify_identity(*, acting_user, membership: Membership) -> Membership:
+    """Run the real-name check (实名认证) for a member whose identity is not verified yet.
+
+    People joined unverified when the identity service did not answer or the roster came without
+    it. Verifying changes the org's verified-member counters and makes the member eligible for an
+    e-card, which is why this is a members action and not a people one.
+    """
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).select_related("person", "org").get(pk=membership.pk)
+    )
+    _require(acting_user, "member.change", membership.org)
+    _require_current(membership, _("实名认证"))
+    person = Person.objects.select_for_update().get(pk=membership.person_id)
+    if person.is_verified:
+        raise ValidationError(_("该会员已通过实名认证"))
+    number = crypto.decrypt(person.doc_cipher, DOC_PURPOSE)
+    result = get_identity_backend().verify(
+        name=person.name, doc_type=person.doc_type, number=number, mobile=person.mobile
+    )
+    person.verification_method = result.method
+    person.verification_note = result.note[:200]
+    if result.verified:
+        person.verified_at = timezone.now()
+    person.save(update_fields=["verified_at", "verification_method", "verification_note", "updated_at"])
+    membership.person = person
+    card = None
+    if result.verified:
+        counters.bump(membership.org_id, verified=1)
+        card = issue_card(membership)
+    audit.record(
+        actor=acting_user,
+        action="member.verify_identity",
+        obj=membership,
+        org=membership.org,
+        after={
+            "verified": result.verified,
+            "method": result.method,
+            "note": result.note[:200],
+            "card": card.serial if card else None,
+        },
+    )
+    return membership

@@ -42,6 +42,10 @@ def _blank(values):
     return [("", "—")] + choices(values)
 
 
+class ConfirmForm(forms.Form):
+    """An action that needs nothing but the button (e.g. 实名认证)."""
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -23,10 +23,10 @@ from gonghui.core.scoping import user_can
 from gonghui.core.views import ActionFormView, ObjectHistoryMixin
 from gonghui.members import actions, exports
 from gonghui.members.filters import filter_members
-from gonghui.members.forms import DuesForm, KeepForm, ReasonForm, RevealForm, TransferForm
+from gonghui.members.forms import ConfirmForm, DuesForm, KeepForm, ReasonForm, RevealForm, TransferForm
 from gonghui.members.models import Card, Membership
 from gonghui.members.queries import access_member, membership_events, pending_transfer_of, status_counts
-from gonghui.members.states import MEMBERSHIP_TRANSITIONS, MembershipStatus
+from gonghui.members.states import CURRENT, MEMBERSHIP_TRANSITIONS, MembershipStatus
 from gonghui.members.views.common import LoginRequiredObjectMixin, receiving_org
 from gonghui.orgs.queries import search_orgs
 from gonghui.people.actions import reveal_document
@@ -123,6 +123,15 @@ STATUS_ACTIONS: dict[str, StatusAction] = {
         ),
         StatusAction(
             "transfer", _lazy("办理转会"), "member.change", TransferForm, _can_move_to(S.TRANSFERRING), _transfer
+        ),
+        StatusAction(
+            "verify",
+            _lazy("实名认证"),
+            "member.change",
+            ConfirmForm,
+            lambda m: m.status in CURRENT and not m.person.is_verified,
+            lambda view, m, data: actions.do_verify_identity(acting_user=view.request.user, membership=m),
+            help=_lazy("按配置的实名认证方式核验证件信息；通过后计入实名会员并发放电子会员卡"),
         ),
         StatusAction(
             "retain",
