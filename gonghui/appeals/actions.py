@@ -164,7 +164,11 @@ def phone_hash(phone: str) -> str:
 
 
 def _lock(appeal: Appeal) -> Appeal:
-    return Appeal.objects.select_for_update().select_related("org", "org__parent", "intake_org").get(pk=appeal.pk)
+    return (
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("org", "org__parent", "intake_org")
+        .get(pk=appeal.pk)
+    )
 
 
 def _actor(user):
@@ -875,6 +879,8 @@ def _rate(
             sla_state=SlaState.OK,
             urged_on=None,
             overdue_since=None,
+            supervised_on=None,
+            reported_on=None,
             resolved_at=None,
             resolved_on=None,
             resolved_on_time=None,

@@ -311,6 +311,7 @@ class AppealNotice(models.Model):
         ESCALATION = "escalation", _("超期督办（报上级）")
         REPORT = "report", _("督办后仍超期5个工作日以上")
         CRISIS_ESCALATION = "crisis_escalation", _("危机回访超时")
+        CRISIS_FOLLOWUP = "crisis_followup", _("危机跟进超时")
         EXTENSION = "extension", _("延期待审批")
         ASSIGNED = "assigned", _("新转办工单")
 
@@ -323,8 +324,10 @@ class AppealNotice(models.Model):
 
     class Meta:
         verbose_name = _("工单通知")
-        constraints = [models.UniqueConstraint(fields=["appeal", "kind", "on"], name="appeal_notice_once_a_day")]
-        indexes = [models.Index(fields=["org", "read_at"], name="appeal_notice_org_idx")]
+        indexes = [
+            models.Index(fields=["org", "read_at"], name="appeal_notice_org_idx"),
+            models.Index(fields=["appeal", "kind"], name="appeal_notice_appeal_idx"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.appeal_id} → {self.org_id}"
