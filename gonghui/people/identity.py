@@ -78,6 +78,9 @@ def upgrade_15(number: str) -> str:
     return first17 + id_check_character(first17)
 
 
+_DOC_TYPES = frozenset(DocType.values)  # Choices.values builds a new list on every access
+
+
 def parse_document(doc_type: str, raw: str, today: dt.date | None = None) -> Identity:
     """Validate and normalise a document number; derive birth date and sex where it gives them."""
     number = _half_width(raw)
@@ -85,7 +88,7 @@ def parse_document(doc_type: str, raw: str, today: dt.date | None = None) -> Ide
         if not re.fullmatch(r"[A-Z0-9]{5,20}", number):
             raise ValidationError(_("护照号码应为5–20位字母或数字"), code="passport_format")
         return Identity(doc_type, number, None, None)
-    if doc_type not in DocType.values:
+    if doc_type not in _DOC_TYPES:
         raise ValidationError(_("未知的证件类型“%(t)s”"), code="doc_type", params={"t": doc_type})
     if doc_type == DocType.RESIDENT_ID and len(number) == 15 and number.isdigit():
         _birth_date("19" + number[6:12], raw, today)

@@ -11,6 +11,7 @@ all or nothing. The figures match DESIGN.md §6 "Import".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 from django.db import connection, models
@@ -114,10 +115,11 @@ class _Inserter:
         self.adapters = []
         for f in self.fields:
             self.defaults[f.attname] = None if f.null and not f.has_default() else f.get_default()
+            # Dates and times repeat (one `now` for every row of an import): adapt each value once.
             if isinstance(f, models.DateTimeField):
-                self.adapters.append(ops.adapt_datetimefield_value)
+                self.adapters.append(functools.lru_cache(maxsize=4096)(ops.adapt_datetimefield_value))
             elif isinstance(f, models.DateField):
-                self.adapters.append(ops.adapt_datefield_value)
+                self.adapters.append(functools.lru_cache(maxsize=65536)(ops.adapt_datefield_value))
             elif isinstance(f, models.BinaryField):
                 self.adapters.append(lambda v: v if v is None else bytes(v))
             else:
