@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/", include("gonghui.accounts.urls")),
     path("members/", include("gonghui.members.urls")),
     path("m/", include(("gonghui.members.urls_portal", "portal"), namespace="portal")),
+    path("hardship/", include("gonghui.hardship.urls")),
     path("", include("gonghui.core.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,348 @@
+"""Hardship console forms. They only parse input; the rules live in `hardship.actions`.
+
+The archive form (`ArchiveForm` + `HouseholdFormSet` + `FinancesForm`) follows the order of the
+national 困难职工档案表: the worker (picked by member number), the worker's own situation, the
+household members, the year's incomes and rigid expenses, the causes, the category (computed;
+overridable only with a written reason) and the archive level, then who handled it.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.hardship.models import (
+    EMPLOYMENT,
+    HOUSING,
+    MARITAL_STATUS,
+    DataCheck,
+    Health,
+    IncomeItem,
+    NoticeObjection,
+    PlanMeasure,
+    Relation,
+    RigidExpense,
+    Schooling,
+    SchoolKind,
+)
+from gonghui.hardship.states import ArchiveLevel, ArchiveStatus, Category, Cause, RemovalReason
+from gonghui.people.choices import choices
+from gonghui.people.identity import DocType
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"})
+
+
+def money_field(label, required=False) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+
+def _blank(pairs):
+    return [("", "—"), *pairs]
+
+
+def text_area(rows=3):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class NamedPersonMixin(forms.Form):
+    """Every step names a person (经办人) and, for transitions, a reason."""
+
+    person_name = forms.CharField(label=_("经办人"), max_length=30)
+
+
+class ReasonForm(NamedPersonMixin):
+    reason = forms.CharField(label=_("原因/意见"), max_length=300, widget=text_area())
+
+
+# --- archive list filters -----------------------------------------------------------------------
+
+
+class ArchiveFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": _("档案编号、姓名或会员证号"), "type": "search"}),
+    )
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *ArchiveStatus.choices])
+    category = forms.ChoiceField(label=_("困难类别"), required=False, choices=[("", _("全部类别")), *Category.choices])
+    level = forms.ChoiceField(label=_("建档标准"), required=False, choices=[("", _("全部标准")), *ArchiveLevel.choices])
+    cause = forms.ChoiceField(label=_("致困原因"), required=False, choices=[("", _("全部原因")), *Cause.choices])
+    org = forms.CharField(
+        label=_("组织"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": _("组织代码（含下级）")}),
+    )
+
+
+# --- the archive form (困难职工档案表 order) -----------------------------------------------------------
+
+
+class ArchiveForm(forms.Form):
+    # 一、困难职工基本情况
+    member_no = forms.CharField(
+        label=_("会员证号"), max_length=20, help_text=_("困难职工须为本单位在册会员；按会员证号查找（限管理范围）")
+    )
+    origin = forms.ChoiceField(
+        label=_("来源"),
+        choices=[(ArchiveStatus.APPLIED, ArchiveStatus.APPLIED.label), (ArchiveStatus.DISCOVERED, _("走访发现"))],
+    )
+    applied_on = forms.DateField(label=_("发现/申请日期"), required=False, widget=date_input())
+    marital_status = forms.ChoiceField(label=_("婚姻状况"), required=False, choices=_blank(choices(MARITAL_STATUS)))
+    health = forms.ChoiceField(label=_("本人健康状况"), choices=Health.choices, initial=Health.GOOD)
+    illness = forms.CharField(label=_("本人疾病名称"), max_length=60, required=False)
+    disability_category = forms.CharField(label=_("本人残疾类别"), max_length=20, required=False)
+    disability_grade = forms.CharField(label=_("本人残疾等级"), max_length=10, required=False)
+    employment = forms.ChoiceField(label=_("本人就业状况"), required=False, choices=_blank(choices(EMPLOYMENT)))
+    monthly_income = money_field(_("本人月收入（元）"))
+    housing = forms.ChoiceField(label=_("住房情况"), required=False, choices=_blank(choices(HOUSING)))
+    address = forms.CharField(label=_("家庭住址"), max_length=200, required=False)
+    division_code = forms.CharField(
+        label=_("居住地行政区划代码"),
+        max_length=12,
+        required=False,
+        help_text=_("6位或9位数字；不填则按会员登记的居住地或所在工会"),
+    )
+    lives_in_city = forms.BooleanField(label=_("在城镇居住"), required=False)
+    employed_since = forms.DateField(
+        label=_("实际就业起始日期"), required=False, widget=date_input(), help_text=_("农民工认定：实际就业满1年")
+    )
+
+    def clean_member_no(self):
+        return self.cleaned_data["member_no"].strip()
+
+
+class CausesForm(forms.Form):
+    # 四、致困原因 / 五、困难类别 / 六、建档标准 / 经办
+    primary_cause = forms.ChoiceField(label=_("主要致困原因"), choices=_blank(Cause.choices))
+    secondary_cause = forms.ChoiceField(label=_("次要致困原因"), required=False, choices=_blank(Cause.choices))
+    third_cause = forms.ChoiceField(label=_("其他致困原因"), required=False, choices=_blank(Cause.choices))
+    accident_event = forms.BooleanField(label=_("因灾害、重大事故、疫情致伤致残致死"), required=False)
+    accident_note = forms.CharField(label=_("意外情况说明"), max_length=300, required=False)
+    category = forms.ChoiceField(
+        label=_("人工认定困难类别"),
+        required=False,
+        choices=[("", _("按测算结果（推荐）")), *Category.choices],
+        help_text=_("一般无需选择：系统按家庭人均收入和低保标准测算并显示依据"),
+    )
+    override_reason = forms.CharField(
+        label=_("人工认定理由"), max_length=300, required=False, widget=text_area(2), help_text=_("人工认定时必填")
+    )
+    level = forms.ChoiceField(label=_("建档标准"), choices=_blank(ArchiveLevel.choices))
+    person_name = forms.CharField(label=_("经办人"), max_length=30)
+    reason = forms.CharField(label=_("情况说明"), max_length=300, widget=text_area())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("category") and not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", _("人工认定困难类别须填写理由"))
+        return data
+
+
+class HouseholdMemberForm(forms.Form):
+    relation = forms.ChoiceField(
+        label=_("与本人关系"), choices=_blank([c for c in Relation.choices if c[0] != Relation.SELF])
+    )
+    name = forms.CharField(label=_("姓名"), max_length=30)
+    doc_type = forms.ChoiceField(label=_("证件类型"), choices=DocType.choices, initial=DocType.choices[0][0])
+    doc_number = forms.CharField(label=_("证件号码"), max_length=30, required=False)
+    birth_date = forms.DateField(label=_("出生日期"), required=False, widget=date_input())
+    health = forms.ChoiceField(label=_("健康状况"), choices=Health.choices, initial=Health.GOOD)
+    illness = forms.CharField(label=_("疾病名称"), max_length=60, required=False)
+    disability_category = forms.CharField(label=_("残疾类别"), max_length=20, required=False)
+    disability_grade = forms.CharField(label=_("残疾等级"), max_length=10, required=False)
+    employment = forms.ChoiceField(label=_("就业状况"), required=False, choices=_blank(choices(EMPLOYMENT)))
+    monthly_income = money_field(_("月收入（元）"))
+    schooling = forms.ChoiceField(label=_("在读阶段"), required=False, choices=_blank(Schooling.choices))
+    school = forms.CharField(label=_("就读学校"), max_length=100, required=False)
+    grade = forms.CharField(label=_("年级"), max_length=20, required=False)
+    school_kind = forms.ChoiceField(label=_("学校性质"), required=False, choices=_blank(SchoolKind.choices))
+    annual_tuition = money_field(_("年学费（元）"))
+    public_tuition = money_field(_("同类公办学校年学费（元）"))
+
+    def action_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("DELETE", None)
+        return data
+
+
+class BaseHouseholdFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict]:
+        """Filled-in rows (an untouched extra row is skipped)."""
+        return [f.action_data() for f in self.forms if f.has_changed() and f.cleaned_data]
+
+
+HouseholdFormSet = forms.formset_factory(
+    HouseholdMemberForm, formset=BaseHouseholdFormSet, extra=3, max_num=15, validate_max=True
+)
+
+
+class FinancesForm(forms.Form):
+    """三、家庭收入与刚性支出 for one year: one amount per kind (empty = none)."""
+
+    year = forms.IntegerField(label=_("收支年度"), min_value=2000)
+
+    def __init__(self, *args, require_year=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].required = require_year
+        self.fields["year"].max_value = timezone.localdate().year
+        self.fields["year"].initial = timezone.localdate().year - 1
+        for kind, label in IncomeItem.Kind.choices:
+            self.fields[f"income_{kind}"] = money_field(_("%(k)s（元/年）") % {"k": label})
+        for kind, label in RigidExpense.Kind.choices:
+            self.fields[f"expense_{kind}"] = money_field(_("%(k)s（元/年）") % {"k": label})
+
+    def income_fields(self):
+        return [self[f"income_{k}"] for k in IncomeItem.Kind.values]
+
+    def expense_fields(self):
+        return [self[f"expense_{k}"] for k in RigidExpense.Kind.values]
+
+    def has_amounts(self) -> bool:
+        return any(v is not None for k, v in self.cleaned_data.items() if k.startswith(("income_", "expense_")))
+
+    def rows(self) -> tuple[list[dict], list[dict]]:
+        data = self.cleaned_data
+        incomes = [
+            {"kind": k, "amount": data[f"income_{k}"]}
+            for k in IncomeItem.Kind.values
+            if data.get(f"income_{k}") is not None
+        ]
+        expenses = [
+            {"kind": k, "amount": data[f"expense_{k}"]}
+            for k in RigidExpense.Kind.values
+            if data.get(f"expense_{k}") is not None
+        ]
+        return incomes, expenses
+
+
+class FinancesStepForm(FinancesForm, ReasonForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # named person and reason last
+        order = ["year", *[f"income_{k}" for k in IncomeItem.Kind.values]]
+        order += [f"expense_{k}" for k in RigidExpense.Kind.values] + ["person_name", "reason"]
+        self.order_fields(order)
+
+
+# --- steps on the household page --------------------------------------------------------------------
+
+
+class ConfirmReasonForm(ReasonForm):
+    pass
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(label=_("调查日期"), widget=date_input())
+    visitors = forms.CharField(label=_("调查人员"), max_length=200, help_text=_("至少一人，多人用顿号分隔"))
+    findings = forms.CharField(label=_("调查情况"), max_length=4000, widget=text_area(5))
+    latitude = forms.DecimalField(label=_("纬度"), required=False, max_digits=9, decimal_places=6)
+    longitude = forms.DecimalField(label=_("经度"), required=False, max_digits=9, decimal_places=6)
+    attachment = forms.FileField(
+        label=_("照片或材料"), required=False, help_text=_("jpg、png、webp、heic 或 PDF，最大10MB")
+    )
+
+
+class CheckForm(NamedPersonMixin):
+    kind = forms.ChoiceField(label=_("核查项目"), choices=_blank(DataCheck.Kind.choices))
+    result = forms.ChoiceField(label=_("核查结果"), choices=_blank(DataCheck.Result.choices))
+    source = forms.CharField(label=_("数据来源"), max_length=100, help_text=_("如：不动产登记中心、车管所"))
+    detail = forms.CharField(label=_("核查说明"), max_length=300, required=False)
+    checked_on = forms.DateField(label=_("核查日期"), required=False, widget=date_input())
+    field_order = ["kind", "result", "source", "detail", "checked_on", "person_name"]
+
+
+class CategoryForm(ReasonForm):
+    category = forms.ChoiceField(
+        label=_("困难类别"), required=False, choices=[("", _("恢复为测算结果")), *Category.choices]
+    )
+    field_order = ["category", "person_name", "reason"]
+
+
+class NoticeForm(ReasonForm):
+    place = forms.CharField(label=_("公示地点/方式"), max_length=200)
+    starts_on = forms.DateField(label=_("公示开始日期"), required=False, widget=date_input())
+    working_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=1, max_value=30, initial=5)
+    field_order = ["place", "starts_on", "working_days", "person_name", "reason"]
+
+
+class ObjectionForm(forms.Form):
+    received_on = forms.DateField(label=_("收到日期"), required=False, widget=date_input())
+    objector = forms.CharField(label=_("异议人（可匿名）"), max_length=60, required=False)
+    text = forms.CharField(label=_("异议内容"), max_length=4000, widget=text_area(4))
+
+
+class ResolveObjectionForm(NamedPersonMixin):
+    objection = forms.ChoiceField(label=_("异议"))
+    outcome = forms.ChoiceField(label=_("处理结果"), choices=_blank(NoticeObjection.Outcome.choices))
+    resolution = forms.CharField(label=_("处理情况"), max_length=4000, widget=text_area(4))
+    field_order = ["objection", "outcome", "resolution", "person_name"]
+
+    def __init__(self, *args, objections=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objection"].choices = [
+            (str(o.pk), f"{o.received_on:%Y-%m-%d} {o.objector or _('匿名')}：{o.text[:40]}") for o in objections
+        ]
+
+
+class RemoveForm(ReasonForm):
+    removal_reason = forms.ChoiceField(label=_("退档原因"), choices=_blank(RemovalReason.choices))
+    field_order = ["removal_reason", "person_name", "reason"]
+
+
+class MonthlyIncomeForm(forms.Form):
+    month = forms.DateField(label=_("月份"), widget=date_input(), help_text=_("该月任意一天"))
+    household_income = money_field(_("家庭月收入（元）"), required=True)
+    rigid_expenses = money_field(_("当月刚性支出（元）"))
+    household_size = forms.IntegerField(label=_("家庭人口"), required=False, min_value=1, max_value=30)
+
+
+class FollowUpForm(forms.Form):
+    called_on = forms.DateField(label=_("回访日期"), widget=date_input())
+    caller = forms.CharField(label=_("回访人"), max_length=30)
+    stable = forms.BooleanField(label=_("生活稳定"), required=False)
+    notes = forms.CharField(label=_("回访情况"), max_length=500, widget=text_area())
+
+
+class PlanMeasureForm(NamedPersonMixin):
+    measure = forms.ChoiceField(label=_("帮扶措施"), choices=_blank(PlanMeasure.Measure.choices))
+    description = forms.CharField(label=_("具体内容"), max_length=300)
+    owner = forms.CharField(label=_("责任人"), max_length=30)
+    due_on = forms.DateField(label=_("完成期限"), widget=date_input())
+    field_order = ["measure", "description", "owner", "due_on", "person_name"]
+
+
+class PlanUpdateForm(NamedPersonMixin):
+    measure = forms.ChoiceField(label=_("措施"))
+    status = forms.ChoiceField(
+        label=_("新状态"),
+        choices=_blank([c for c in PlanMeasure.Status.choices if c[0] != PlanMeasure.Status.PLANNED]),
+    )
+    outcome = forms.CharField(label=_("实施结果或取消原因"), max_length=300)
+    field_order = ["measure", "status", "outcome", "person_name"]
+
+    def __init__(self, *args, measures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].choices = [
+            (str(m.pk), f"{m.get_measure_display()}：{m.description[:30]}（{m.get_status_display()}）")
+            for m in measures
+        ]
+
+
+class AddMemberForm(HouseholdMemberForm, ReasonForm):
+    pass
+
+
+class StatsForm(forms.Form):
+    org = forms.CharField(label=_("组织代码"), required=False, max_length=40)
