@@ -10,6 +10,7 @@ accept the DOMAIN.md labels, the stored codes and the short forms people type (`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -195,7 +196,9 @@ ENUM_HINTS = {
 }
 
 
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
+    """Cell text folded for lookup; cached because a roster repeats the same few values (汉族, 本科)."""
     return _fold(text)
 
 

@@ -103,6 +103,10 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[i : i + size]
 
 
+def _adapted(adapt, value):
+    return None if value is None else adapt(value)
+
+
 class _Inserter:
     """A raw multi-row INSERT for one model: the ORM's bulk_create spends most of an import's time
     preparing values field by field; here every column's adapter is looked up once, values come
@@ -133,13 +137,16 @@ class _Inserter:
         # PostgreSQL: a few hundred rows, since very long statements cost more to parse than they save.
         limit, rows = (30000, BATCH) if connection.vendor == "sqlite" else (60000, 250)
         self.batch = max(1, min(rows, limit // len(self.fields)))
+        self.plan = [(f.attname, self.defaults[f.attname], a) for f, a in zip(self.fields, self.adapters, strict=True)]
 
     def row(self, values: dict) -> list:
-        out = []
-        for f, adapt in zip(self.fields, self.adapters, strict=True):
-            value = values.get(f.attname, self.defaults[f.attname])
-            out.append(adapt(value) if adapt is not None and value is not None else value)
-        return out
+        # The hot loop of an import (once per column per row): names, defaults and adapters are
+        # zipped once in __init__ (self.plan), and the branch-free path serves unadapted columns.
+        get = values.get
+        return [
+            get(name, default) if adapt is None else _adapted(adapt, get(name, default))
+            for name, default, adapt in self.plan
+        ]
 
     def insert(self, rows: list[dict], returning: bool = False) -> list[int]:
         ids: list[int] = []
