@@ -158,8 +158,11 @@ def sweep(today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
         to_report = live.filter(supervised=True, supervised_on__lte=report_cutoff, reported_on__isnull=True)
         _notices(to_report, N.REPORT, grandparent, today, now)
         _events(to_report, E.REPORTED, _("督办后超过5个工作日仍未办结，已上报"), now, to_org=grandparent)
-        Supervision.objects.filter(closed_on__isnull=True, appeal__in=to_report.values("pk")).update(reported_on=today)
         result["reported"] = to_report.update(reported_on=today)
+        # The open supervision rows of those tickets (own columns only: no join over the tickets).
+        Supervision.objects.filter(
+            closed_on__isnull=True, reported_on__isnull=True, opened_on__lte=report_cutoff
+        ).update(reported_on=today)
 
         # 6. crisis call-backs and follow-ups missed after 24 clock hours → escalated.
         escalated = 0
