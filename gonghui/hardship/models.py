@@ -614,4 +614,6 @@ class PlanMeasure(models.Model):
 
     def __str__(self):
         return f"{self.get_measure_display()}（{self.get_status_display()}）"
+
+
 from gonghui.hardship.models_aid import *  # noqa: F401,F403,E402
