@@ -1,0 +1,262 @@
+"""Appeal endpoints under /api/v1/appeals: intake for other front ends, scoped reads, the main moves.
+
+Tickets are addressed by their ticket number (date + sequence), never by anything personal.
+Reads are scoped with `restrict(user, "appeal.view")`; a ticket outside the caller's scope is 404.
+Caller phones appear only masked.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from gonghui.appeals import actions
+from gonghui.appeals.models import Appeal
+from gonghui.appeals.states import AppealStatus, Channel, RequestType, SlaState, Topic
+from gonghui.core.api import ErrorOut, PagePagination
+from gonghui.core.scoping import access_object
+from gonghui.core.tree import in_subtree
+from gonghui.members.models import Membership
+from gonghui.orgs.models import Org
+
+router = Router(tags=["appeals"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class AppealOut(Schema):
+    number: str
+    channel: str
+    status: str
+    status_label: str
+    request_type: str
+    topic: str
+    topic_label: str
+    complexity: str
+    urgency: str
+    priority: int
+    title: str
+    org_code: str
+    org_name: str
+    caller_name: str
+    caller_phone: str
+    anonymous: bool
+    registered_at: datetime
+    due_on: date
+    sla_state: str
+    paused: bool
+    supervised: bool
+    crisis: bool
+    duplicate_of: str | None
+    satisfaction: str
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_topic_label(obj):
+        return str(obj.get_topic_display())
+
+    @staticmethod
+    def resolve_org_code(obj):
+        return obj.org.code
+
+    @staticmethod
+    def resolve_org_name(obj):
+        return obj.org.name
+
+    @staticmethod
+    def resolve_caller_phone(obj):
+        return obj.caller_phone_masked
+
+    @staticmethod
+    def resolve_duplicate_of(obj):
+        return obj.duplicate_of.number if obj.duplicate_of_id else None
+
+
+class EventOut(Schema):
+    at: datetime
+    kind: str
+    kind_label: str
+    from_status: str
+    to_status: str
+    from_org: str
+    to_org: str
+    actor: str
+    reason: str
+
+    @staticmethod
+    def resolve_kind_label(obj):
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_from_org(obj):
+        return obj.from_org.name if obj.from_org_id else ""
+
+    @staticmethod
+    def resolve_to_org(obj):
+        return obj.to_org.name if obj.to_org_id else ""
+
+    @staticmethod
+    def resolve_actor(obj):
+        return obj.actor.get_username() if obj.actor_id else "系统"
+
+
+class AppealDetailOut(AppealOut):
+    text: str
+    result: str
+    resolved_on_time: bool | None
+    amount_recovered: Decimal
+    intake_org_name: str
+    suggested_org_code: str | None
+    timeline: list[EventOut]
+
+    @staticmethod
+    def resolve_intake_org_name(obj):
+        return obj.intake_org.name
+
+    @staticmethod
+    def resolve_suggested_org_code(obj):
+        return obj.suggested_org.code if obj.suggested_org_id else None
+
+    @staticmethod
+    def resolve_timeline(obj):
+        return obj.timeline_rows
+
+
+class AppealIn(Schema):
+    org: str  # the intake org's code (the hotline centre that takes the call)
+    channel: str
+    request_type: str
+    topic: str
+    text: str
+    title: str = ""
+    complexity: str = "ordinary"
+    urgency: str = "normal"
+    caller_name: str = ""
+    caller_phone: str = ""
+    anonymous: bool = False
+    member_no: str = ""
+    employer_name: str = ""
+    division_code: str = ""
+    crisis: bool = False
+    emergency_contact_name: str = ""
+    emergency_contact_phone: str = ""
+    allow_duplicate: bool = False
+
+
+class AppealFilter(Schema):
+    under: str | None = None
+    status: str | None = None
+    topic: str | None = None
+    channel: str | None = None
+    request_type: str | None = None
+    sla_state: str | None = None
+
+
+class AssignIn(Schema):
+    org: str
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class ResolveIn(Schema):
+    result: str
+    amount_recovered: Decimal = Decimal("0")
+
+
+def scoped(user):
+    return Appeal.objects.restrict(user, "appeal.view").select_related("org", "duplicate_of")
+
+
+def access_appeal(user, number: str) -> Appeal:
+    return access_object(
+        Appeal.objects.select_related("org", "org__parent", "intake_org", "suggested_org", "duplicate_of"),
+        user,
+        "appeal.view",
+        number=number.strip(),
+    )
+
+
+def detail(appeal: Appeal) -> Appeal:
+    appeal.timeline_rows = list(appeal.events.select_related("from_org", "to_org", "actor").order_by("at", "id"))
+    return appeal
+
+
+@router.get("", response={200: list[AppealOut], **ERRORS}, summary="诉求工单列表（限本人权限范围）")
+@paginate(PagePagination)
+def list_appeals(request, filters: AppealFilter = Query(...)):
+    rows = scoped(request.auth)
+    for field, choices in (
+        ("status", AppealStatus),
+        ("topic", Topic),
+        ("channel", Channel),
+        ("request_type", RequestType),
+        ("sla_state", SlaState),
+    ):
+        value = getattr(filters, field)
+        if value:
+            if value not in choices.values:
+                raise ValidationError({field: f"无效的取值，应为：{', '.join(choices.values)}"})
+            rows = rows.filter(**{field: value})
+    if filters.under:
+        org = access_object(Org.objects.all(), request.auth, "org.view", code=filters.under.upper())
+        rows = rows.filter(in_subtree("org_path", org.path))
+    return rows.order_by("priority", "-registered_at", "-pk")
+
+
+@router.post("", response={201: AppealDetailOut, **ERRORS}, summary="受理诉求（其他前端提交）")
+def create_appeal(request, payload: AppealIn):
+    org = access_object(Org.objects.all(), request.auth, "appeal.assign", code=payload.org.strip().upper())
+    membership = None
+    if payload.member_no:
+        membership = access_object(
+            Membership.objects.select_related("person", "org"), request.auth, "member.view", member_no=payload.member_no
+        )
+    data = payload.dict(exclude={"org", "member_no"})
+    appeal = actions.do_register_appeal(acting_user=request.auth, intake_org=org, membership=membership, **data)
+    return Status(201, detail(access_appeal(request.auth, appeal.number)))
+
+
+@router.get("/{number}", response={200: AppealDetailOut, **ERRORS}, summary="工单详情与流转时间线")
+def get_appeal(request, number: str):
+    return detail(access_appeal(request.auth, number))
+
+
+@router.post("/{number}/assign", response={200: AppealDetailOut, **ERRORS}, summary="转办给直属下级")
+def assign_appeal(request, number: str, payload: AssignIn):
+    appeal = access_appeal(request.auth, number)
+    to_org = access_object(Org.objects.all(), request.auth, "org.view", code=payload.org.strip().upper())
+    actions.do_assign(acting_user=request.auth, appeal=appeal, to_org=to_org, note=payload.note)
+    return detail(access_appeal(request.auth, number))
+
+
+@router.post("/{number}/sign", response={200: AppealDetailOut, **ERRORS}, summary="签收")
+def sign_appeal(request, number: str):
+    actions.do_sign(acting_user=request.auth, appeal=access_appeal(request.auth, number))
+    return detail(access_appeal(request.auth, number))
+
+
+@router.post("/{number}/return", response={200: AppealOut, **ERRORS}, summary="退回上一级（须说明理由）")
+def return_appeal(request, number: str, payload: ReasonIn):
+    """The ticket leaves the caller's org: the answer is the summary, not the timeline."""
+    appeal = actions.do_return(
+        acting_user=request.auth, appeal=access_appeal(request.auth, number), reason=payload.reason
+    )
+    return appeal
+
+
+@router.post("/{number}/resolve", response={200: AppealDetailOut, **ERRORS}, summary="办结（填写办理结果）")
+def resolve_appeal(request, number: str, payload: ResolveIn):
+    actions.do_resolve(
+        acting_user=request.auth,
+        appeal=access_appeal(request.auth, number),
+        result=payload.result,
+        amount_recovered=payload.amount_recovered,
+    )
+    return detail(access_appeal(request.auth, number))
