@@ -699,11 +699,15 @@ def do_claim_voucher(*, acting_user=None, campaign: Campaign, membership: Member
     for attempt in range(CLAIM_RETRIES):
         try:
             with transaction.atomic():
-                held = list(
-                    Voucher.objects.filter(campaign_id=campaign.pk, membership_id=membership.pk).values_list(
-                        "member_seq", "issued_at"
+                if attempt == 0 and campaign.per_member_limit == 1 and not campaign.per_period_limit:
+                    # One per member: the unique (campaign, member, seq=1) answers a repeat; the retry explains it.
+                    held = []
+                else:
+                    held = list(
+                        Voucher.objects.filter(campaign_id=campaign.pk, membership_id=membership.pk).values_list(
+                            "member_seq", "issued_at"
+                        )
                     )
-                )
                 seq = _check_member_limits(campaign, held, now)
                 voucher = _new_voucher(campaign, membership, seq, now, "claim")
                 voucher.save(force_insert=True)

@@ -459,3 +459,14 @@ def test_members_rate_and_staff_respond(tree, personas, gym):
         actions.do_handle_feedback(acting_user=personas.sibling, feedback=feedback, response="已反馈商户")
     handled = actions.do_handle_feedback(acting_user=personas.own, feedback=feedback, response="继续合作")
     assert handled.handled_by == personas.own and entries("benefits.feedback_handle")
+
+
+def test_a_second_claim_of_a_one_per_member_campaign_is_refused_by_the_limit(tree):
+    campaign = make_campaign(tree.district)
+    member = make_member(tree.grassroots)
+    actions.do_claim_voucher(campaign=campaign, membership=member)
+    before = snapshot()
+    with pytest.raises(ClaimRefused) as exc:
+        actions.do_claim_voucher(campaign=campaign, membership=member)
+    assert exc.value.refusal == "limit" and "每人限领 1 张，您已领取 1 张" in exc.value.messages[0]
+    assert snapshot() == before and reload(campaign).issued == 1
