@@ -105,7 +105,8 @@ def test_it_lists_in_a_fixed_number_of_queries(tree, clock, operator, api_for, d
     client = api_for(operator)
     for i in range(3):
         register(operator, tree.province, caller_phone=f"1370000{i:04d}")
-    with django_assert_num_queries(5) as few:
+    client.get(URL)  # the first request of a token also records its use
+    with django_assert_num_queries(4) as few:
         client.get(URL)
     for i in range(5):
         register(operator, tree.province, topic="hours", caller_phone=f"1371000{i:04d}")
