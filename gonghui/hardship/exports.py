@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 
 from gonghui.core import audit
@@ -96,6 +97,8 @@ MEMBER_HEADERS = [
 def _safe(value):
     if value is None:
         return ""
+    if isinstance(value, Promise):  # a lazy label (choices)
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -166,7 +169,7 @@ def archive_row(a, unmasker: Unmasker) -> list:
         a.removed_on,
         a.get_removal_reason_display() if a.removal_reason else "",
     ]
-    return [_safe(str(v) if isinstance(v, str) else v) for v in values]
+    return [_safe(v) for v in values]
 
 
 def member_rows(a, unmasker: Unmasker):
