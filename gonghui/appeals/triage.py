@@ -322,14 +322,21 @@ class TriageModel:
         return model
 
 
-def evaluate(model: TriageModel, examples: Sequence[Example]) -> dict:
-    """Accuracy and macro-F1 of both labels on `examples` (the held-out split), rounded to 4 places."""
+def evaluate(model: TriageModel, examples: Sequence[Example], detail: bool = False) -> dict:
+    """Accuracy and macro-F1 of both labels on `examples` (the held-out split), rounded to 4 places.
+
+    With `detail`, also the F1 of each topic and request type ("f1_by_label"), to see which are weak.
+    """
+    topics, kinds = model.predict([e.text for e in examples])
+    return score(examples, topics, kinds, detail=detail)
+
+
+def score(examples: Sequence[Example], topics: Sequence[str], kinds: Sequence[str], detail: bool = False) -> dict:
     from sklearn.metrics import accuracy_score, f1_score
 
-    topics, kinds = model.predict([e.text for e in examples])
     true_topics, true_kinds = [e.topic for e in examples], [e.request_type for e in examples]
     both = sum(t == tt and k == tk for t, tt, k, tk in zip(topics, true_topics, kinds, true_kinds, strict=True))
-    return {
+    result = {
         "topic": {
             "accuracy": round(float(accuracy_score(true_topics, topics)), 4),
             "macro_f1": round(float(f1_score(true_topics, topics, average="macro", zero_division=0)), 4),
@@ -340,6 +347,34 @@ def evaluate(model: TriageModel, examples: Sequence[Example]) -> dict:
         },
         "both_accuracy": round(both / len(examples), 4),
     }
+    if detail:
+        for key, labels, truth, predicted in (
+            ("topic", TOPICS, true_topics, topics),
+            ("request_type", REQUEST_TYPES, true_kinds, kinds),
+        ):
+            f1s = f1_score(truth, predicted, labels=list(labels), average=None, zero_division=0)
+            result[key]["f1_by_label"] = {label: round(float(f), 4) for label, f in zip(labels, f1s, strict=True)}
+    return result
+
+
+def cross_validate(examples: Sequence[Example], folds: int = 5) -> dict:
+    """Scores of `folds`-fold cross-validation on the training rows (stratified by topic, fixed shuffle).
+
+    A second, more pessimistic estimate beside the held-out split: every row is predicted by a model
+    that never saw it, and no test file is involved.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    if folds < 2:
+        raise TriageError("--cv needs at least 2 folds")
+    topics, kinds = [""] * len(examples), [""] * len(examples)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
+    for train_idx, test_idx in splitter.split(examples, [e.topic for e in examples]):
+        model = TriageModel.fit([examples[i] for i in train_idx])
+        fold_topics, fold_kinds = model.predict([examples[i].text for i in test_idx])
+        for i, topic, kind in zip(test_idx, fold_topics, fold_kinds, strict=True):
+            topics[i], kinds[i] = topic, kind
+    return {"folds": folds, **score(examples, topics, kinds)}
 
 
 def train(data: Sequence[Path | str] = (TRAIN_CSV,)) -> TriageModel:

@@ -26,7 +26,7 @@ def trained(tmp_path_factory):
     """`gonghui train-triage --out PATH` on the bundled data: (its printed JSON, the model path)."""
     path = tmp_path_factory.mktemp("triage") / "model.joblib"
     out = io.StringIO()
-    call_command("train_triage", out=str(path), stdout=out)
+    call_command("train_triage", out=str(path), detail=True, stdout=out)
     return json.loads(out.getvalue()), path
 
 
@@ -108,6 +108,12 @@ def test_it_prints_figures_that_recomputing_from_the_saved_model_reproduces(trai
         assert printed[label]["macro_f1"] == round(f1_score(truth, predicted, average="macro", zero_division=0), 4)
     both = sum(t == e.topic and k == e.request_type for t, k, e in zip(topics, kinds, test, strict=True))
     assert printed["both_accuracy"] == round(both / len(test), 4)
+    # --detail: every label's F1, whose mean is the macro-F1 (every label occurs in the split).
+    assert list(printed["topic"]["f1_by_label"]) == list(triage.TOPICS)
+    assert list(printed["request_type"]["f1_by_label"]) == list(triage.REQUEST_TYPES)
+    for label in ("topic", "request_type"):
+        by_label = printed[label]["f1_by_label"].values()
+        assert abs(sum(by_label) / len(by_label) - printed[label]["macro_f1"]) < 1e-3
     # Far above chance (13 topics, 5 request types): the model learnt something.
     assert printed["topic"]["macro_f1"] > 0.6
     assert printed["request_type"]["macro_f1"] > 0.6
@@ -118,13 +124,33 @@ def test_it_trains_the_same_model_every_time(trained):
     texts = [e.text for e in triage.read_examples(triage.TEST_CSV)]
     first = triage.TriageModel.load(trained[1]).suggest_many(texts)
     again = triage.train()
-    assert triage.evaluate(again, triage.read_examples(triage.TEST_CSV)) == {
+    assert triage.evaluate(again, triage.read_examples(triage.TEST_CSV), detail=True) == {
         k: trained[0][k] for k in ("topic", "request_type", "both_accuracy")
     }
     second = again.suggest_many(texts)
     assert [(s.topic, s.request_type, s.confidence) for s in first] == [
         (s.topic, s.request_type, s.confidence) for s in second
     ]
+
+
+def test_it_cross_validates_on_the_training_rows_on_request(tmp_path):
+    """--cv K adds K-fold cross-validation scores; the small test split stands in as training data for speed."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "train_triage", data=[str(triage.TEST_CSV)], cv=2, out=str(tmp_path / "m.joblib"), stdout=out, stderr=err
+    )
+    printed = json.loads(out.getvalue())
+    assert printed["cv"] == triage.cross_validate(triage.read_examples(triage.TEST_CSV), 2)
+    assert printed["cv"]["folds"] == 2
+    assert set(printed["cv"]) == {"folds", "topic", "request_type", "both_accuracy"}
+    assert 0 <= printed["cv"]["topic"]["macro_f1"] <= 1
+    # Training on the test split itself is allowed but flagged.
+    assert "221 held-out text(s) also appear in the training data" in err.getvalue()
+
+
+def test_it_refuses_fewer_than_two_folds(tmp_path):
+    assert "at least 2 folds" in refused("train_triage", cv=1, out=str(tmp_path / "m.joblib"))
+    assert not (tmp_path / "m.joblib").exists()
 
 
 def test_it_trains_from_several_files_such_as_exported_overrides(tmp_path):
