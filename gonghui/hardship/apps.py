@@ -9,7 +9,9 @@ class HardshipConfig(AppConfig):
     permissions = {
         "hardship.view": _("查看困难职工档案"),
         "hardship.change": _("建档、入户调查、核查、审核、公示、年度复核"),
-        "hardship.approve": _("审批建档、脱困、解困、退档"),
+        "hardship.approve": _("审批建档、脱困、解困、退档；设立帮扶项目，批准帮扶申请"),
+        "finance.view": _("查看预算、发放和资金台账"),
+        "finance.approve": _("下达预算，审核发放（不得审核本人经办的发放），导出银行代发文件，对账"),
     }
     navigation = [
         (_("困难帮扶"), "hardship:queues", "hardship.view"),
@@ -21,4 +23,4 @@ class HardshipConfig(AppConfig):
     ]
 
     def ready(self):
-        from gonghui.hardship import receivers  # noqa: F401  (follows org moves and merges)
+        from gonghui.hardship import aid_receivers, receivers  # noqa: F401  (follow org moves and merges)

@@ -3,6 +3,7 @@ reconciliation (DESIGN.md §3.6)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -31,6 +32,12 @@ from gonghui.hardship.tests.aid_helpers import (
 from gonghui.members.tests.helpers import make_member
 
 D = Disbursement.Status
+
+
+@pytest.fixture(autouse=True)
+def _mid_year(clock):
+    """Notices move the clock on by weeks; starting in March keeps every step in one aid year."""
+    clock.set(dt.date(clock.today.year, 3, 2))
 
 
 @pytest.fixture
@@ -380,3 +387,43 @@ def test_it_keeps_every_budget_equal_to_its_ledger(tree, hp, fp, two_approved):
         assert_ledger_matches(b)
     total = LedgerEntry.objects.filter(budget__isnull=False).exclude(kind="allocation").aggregate(s=Sum("amount"))["s"]
     assert total == d("3000.00") == sum(b.spent for b in Budget.objects.all())
+
+
+# --- org moves and merges -----------------------------------------------------------------------------------
+
+
+def test_it_moves_money_rows_with_their_org(tree, hp, fp, two_approved):
+    from gonghui.orgs.actions import do_move_org
+    from gonghui.orgs.models import Org
+
+    aid.do_create_batch(acting_user=hp.own, org=tree.street, disbursements=two_approved)
+    do_move_org(acting_user=None, org=tree.street, new_parent=tree.sibling_district, reason="区划调整")
+    grassroots = Org.objects.get(pk=tree.grassroots.pk)
+    assert set(Disbursement.objects.values_list("org_path", flat=True)) == {grassroots.path}
+    assert set(AidApplication.objects.values_list("org_path", flat=True)) == {grassroots.path}
+    assert PaymentBatch.objects.get().org_path == Org.objects.get(pk=tree.street.pk).path
+    # the budget stays at 南山区 with its ledger rows
+    assert set(LedgerEntry.objects.values_list("org_path", flat=True)) == {tree.district.path}
+    assert [x.pk for x in aid_queries_disbursements(fp.own)] == []  # no longer under 南山区
+
+
+def aid_queries_disbursements(user):
+    from gonghui.hardship import aid_queries
+
+    return aid_queries.disbursements(user)
+
+
+def test_it_moves_money_rows_to_the_surviving_org_of_a_merge(tree, hp, fp, two_approved):
+    from gonghui.core.testing import make_uscc
+    from gonghui.orgs.actions import do_create_org, do_merge_org
+
+    survivor = do_create_org(
+        acting_user=None,
+        parent=tree.street,
+        kind="grassroots",
+        data={"name": "南山合并后公司工会", "uscc": make_uscc("440305", "MA5MERGED"), "employee_count": 10},
+    )
+    do_merge_org(acting_user=None, source=tree.grassroots, target=survivor, reason="企业合并")
+    assert set(Disbursement.objects.values_list("org_id", "org_path")) == {(survivor.pk, survivor.path)}
+    assert set(AidApplication.objects.values_list("org_id", flat=True)) == {survivor.pk}
+    assert [x.pk for x in aid_queries_disbursements(fp.own)] == [x.pk for x in reversed(two_approved)]
