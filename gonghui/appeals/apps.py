@@ -13,5 +13,10 @@ class AppealsConfig(AppConfig):
         "appeal.view_pii": _("查看来电人完整手机号（留痕）"),
     }
 
+    navigation = [
+        (_("热线工作台"), "appeals:workbench", "appeal.assign"),
+        (_("诉求办理"), "appeals:queue", "appeal.view"),
+    ]
+
     def ready(self):
         from gonghui.appeals import receivers  # noqa: F401  (follows org moves and merges)

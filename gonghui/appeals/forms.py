@@ -1,0 +1,79 @@
+"""Forms of the appeal screens: plain input; the actions validate and decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.appeals.states import (
+    Channel,
+    Complexity,
+    DissatisfactionReason,
+    RequestType,
+    Satisfaction,
+    Topic,
+    Urgency,
+)
+
+
+def _blank(choices):
+    return [("", "—"), *choices]
+
+
+class NewCallForm(forms.Form):
+    """The operator's fast entry (新来电)."""
+
+    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.HOTLINE)
+    caller_phone = forms.CharField(label=_("来电号码"), required=False, max_length=20)
+    caller_name = forms.CharField(label=_("来电人"), required=False, max_length=30)
+    anonymous = forms.BooleanField(label=_("匿名"), required=False)
+    request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices)
+    topic = forms.ChoiceField(label=_("诉求事项"), choices=Topic.choices)
+    complexity = forms.ChoiceField(label=_("复杂程度"), choices=Complexity.choices, initial=Complexity.ORDINARY)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    text = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
+    employer_name = forms.CharField(label=_("用人单位"), required=False, max_length=120)
+    division_code = forms.CharField(label=_("所在地行政区划代码"), required=False, max_length=9)
+    crisis = forms.BooleanField(label=_("心理危机（最高优先级）"), required=False)
+    emergency_contact_name = forms.CharField(label=_("紧急联系人"), required=False, max_length=30)
+    emergency_contact_phone = forms.CharField(label=_("紧急联系人电话"), required=False, max_length=20)
+    allow_duplicate = forms.BooleanField(label=_("不是重复来电（另立新单）"), required=False)
+
+
+class AssignForm(forms.Form):
+    to_org = forms.ChoiceField(label=_("转办给"))
+    note = forms.CharField(label=_("转办说明"), required=False, max_length=300)
+
+    def __init__(self, *args, children=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_org"].choices = [(org.pk, org.name) for org in children]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因/说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=300)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), required=False, max_length=300)
+
+
+class ResolveForm(forms.Form):
+    result = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
+    amount_recovered = forms.DecimalField(label=_("追回金额（元）"), required=False, min_value=0, decimal_places=2)
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("延期（工作日）"), min_value=1, max_value=30)
+    reason = forms.CharField(label=_("延期理由"), max_length=300)
+
+
+class SatisfactionForm(forms.Form):
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices)
+    dissatisfaction_reason = forms.ChoiceField(
+        label=_("不满意原因"), choices=_blank(DissatisfactionReason.choices), required=False
+    )
+    note = forms.CharField(label=_("评价说明"), required=False, max_length=300)
+
+
+class CallBackForm(SatisfactionForm):
+    reached = forms.BooleanField(label=_("已联系上"), required=False, initial=True)
+    callback_note = forms.CharField(label=_("回访记录"), required=False, max_length=300)
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=_blank(Satisfaction.choices), required=False)

@@ -1,0 +1,138 @@
+"""The screens: workbench intake and caller lookup, handler queue, ticket page, moves, call-back,
+the requester's rating page; personas, no phone in URLs, query counts."""
+
+import pytest
+from django.urls import reverse
+
+from gonghui.appeals import actions
+from gonghui.appeals.models import Appeal, CallBack
+from gonghui.appeals.tests.helpers import register, reload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def held_by_district(tree, clock, operator, handlers):
+    appeal = register(operator, tree.province)
+    appeal = actions.do_assign(acting_user=operator, appeal=appeal, to_org=tree.city)
+    appeal = actions.do_sign(acting_user=handlers["city"], appeal=appeal)
+    return actions.do_assign(acting_user=handlers["city"], appeal=appeal, to_org=tree.district)
+
+
+def test_it_registers_a_call_from_the_workbench(tree, clock, operator, client_for):
+    client = client_for(operator)
+    page = client.get(reverse("appeals:workbench"))
+    assert page.status_code == 200 and "新来电" in page.content.decode()
+    response = client.post(
+        reverse("appeals:workbench"),
+        {
+            "channel": "hotline",
+            "caller_phone": "13800138000",
+            "caller_name": "张师傅",
+            "request_type": "complaint",
+            "topic": "wages",
+            "complexity": "ordinary",
+            "urgency": "normal",
+            "text": "工地老板欠我们八个人两个月工资",
+            "division_code": "440305",
+        },
+    )
+    appeal = Appeal.objects.get()
+    assert response.status_code == 302 and response["Location"] == appeal.get_absolute_url()
+    assert "138" not in response["Location"]
+    assert appeal.suggested_org == tree.district and appeal.intake_org == tree.province
+    detail = client.get(appeal.get_absolute_url()).content.decode()
+    assert "138****8000" in detail and "13800138000" not in detail and "转办" in detail
+
+
+def test_it_shows_field_errors_and_writes_nothing(tree, clock, operator, client_for):
+    response = client_for(operator).post(
+        reverse("appeals:workbench"),
+        {
+            "channel": "hotline",
+            "caller_phone": "123",
+            "request_type": "help",
+            "topic": "other",
+            "text": "x",
+            "complexity": "ordinary",
+            "urgency": "normal",
+        },
+    )
+    assert response.status_code == 200 and "格式不正确" in response.content.decode()
+    assert Appeal.objects.count() == 0
+
+
+def test_it_looks_up_a_caller_by_post_not_in_the_url(tree, clock, operator, client_for):
+    register(operator, tree.province)
+    response = client_for(operator).post(reverse("appeals:workbench"), {"caller_phone": "138 0013 8000", "lookup": "1"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "该号码的历史工单" in body and Appeal.objects.get().number in body
+
+
+def test_it_keeps_handlers_without_hotline_rights_off_the_workbench(tree, handlers, client_for):
+    assert client_for(handlers["district"]).get(reverse("appeals:workbench")).status_code == 403
+
+
+def test_it_shows_the_ticket_page_only_to_own_and_ancestor(held_by_district, ap, client_for):
+    url = held_by_district.get_absolute_url()
+    for _name, user in ap.allowed():
+        response = client_for(user).get(url)
+        assert response.status_code == 200 and "流转记录" in response.content.decode()
+    for _name, user in ap.refused():
+        assert client_for(user).get(url).status_code == 404
+        assert client_for(user).get(reverse("appeals:move", args=[held_by_district.number, "sign"])).status_code == 404
+
+
+def test_it_signs_and_resolves_through_the_move_pages(held_by_district, handlers, client_for):
+    client = client_for(handlers["district"])
+    number = held_by_district.number
+    assert client.post(reverse("appeals:move", args=[number, "sign"]), {}).status_code == 302
+    response = client.post(reverse("appeals:move", args=[number, "resolve"]), {"result": ""})
+    assert response.status_code == 200  # the form shows the error, nothing changes
+    assert reload(held_by_district).status == "signed"
+    client.post(reverse("appeals:move", args=[number, "resolve"]), {"result": "已补发", "amount_recovered": "800"})
+    assert reload(held_by_district).status == "resolved"
+
+
+def test_it_lists_the_handler_queue_in_a_fixed_number_of_queries(
+    tree, clock, operator, handlers, client_for, django_assert_num_queries
+):
+    client = client_for(handlers["city"])
+    for i in range(2):
+        a = register(operator, tree.province, caller_phone=f"1370000{i:04d}")
+        actions.do_assign(acting_user=operator, appeal=a, to_org=tree.city)
+    client.get(reverse("appeals:queue"))
+    with django_assert_num_queries(6) as few:
+        page = client.get(reverse("appeals:queue") + "?tab=sign")
+    assert page.content.decode().count("<code>") == 2
+    for i in range(4):
+        a = register(operator, tree.province, topic="hours", caller_phone=f"1371000{i:04d}")
+        actions.do_assign(acting_user=operator, appeal=a, to_org=tree.city)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(reverse("appeals:queue") + "?tab=sign")
+    assert client_for(handlers["sibling"]).get(reverse("appeals:queue")).content.decode().count("<code>") == 0
+
+
+def test_it_records_a_call_back_with_satisfaction(tree, clock, operator, client_for):
+    appeal = register(operator, tree.province, request_type="consultation")
+    actions.do_resolve(acting_user=operator, appeal=appeal, result="已解答")
+    callback = CallBack.objects.get(appeal=appeal)
+    response = client_for(operator).post(
+        reverse("appeals:callback", args=[callback.pk]), {"reached": "on", "satisfaction": "satisfied"}
+    )
+    assert response.status_code == 302
+    assert reload(appeal).status == "rated" and reload(appeal).satisfaction == "satisfied"
+
+
+def test_it_takes_a_rating_from_the_signed_link_without_login(tree, clock, operator, client):
+    appeal = register(operator, tree.province, request_type="consultation")
+    actions.do_resolve(acting_user=operator, appeal=appeal, result="已解答")
+    url = reverse("appeals:rate", args=[actions.rating_token(appeal, "very_satisfied")])
+    page = client.get(url)
+    assert page.status_code == 200 and "非常满意" in page.content.decode()
+    assert reload(appeal).status == "resolved"  # a GET (a link scanner) never rates
+    assert client.post(url).status_code == 200
+    assert reload(appeal).satisfaction == "very_satisfied"
+    again = client.post(url)
+    assert again.status_code == 400 and "已评价" in again.content.decode()
+    assert client.post(reverse("appeals:rate", args=["forged"])).status_code == 400

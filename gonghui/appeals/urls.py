@@ -1,0 +1,14 @@
+from django.urls import path
+
+from gonghui.appeals import views
+
+app_name = "appeals"
+urlpatterns = [
+    path("", views.QueueView.as_view(), name="queue"),
+    path("workbench/", views.WorkbenchView.as_view(), name="workbench"),
+    path("callbacks/<int:pk>/", views.CallBackView.as_view(), name="callback"),
+    path("extensions/<int:pk>/<str:decision>/", views.ExtensionDecisionView.as_view(), name="extension_decide"),
+    path("rate/<str:token>/", views.RateView.as_view(), name="rate"),
+    path("<str:number>/", views.AppealDetailView.as_view(), name="detail"),
+    path("<str:number>/<slug:move>/", views.AppealMoveView.as_view(), name="move"),
+]

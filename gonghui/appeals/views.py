@@ -1,0 +1,389 @@
+"""Appeal screens: the handler queue per org, the operator workbench, the ticket page with its
+timeline, one form page per move, the call-back form and the requester's rating page.
+
+Thin views over `appeals.actions`; every read is `restrict(user, …)` and a ticket outside the
+user's scope is 404. Tickets are addressed by ticket number; phones never appear in URLs (the
+caller lookup is a POST).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from gonghui.appeals import actions, clock
+from gonghui.appeals.forms import (
+    AssignForm,
+    CallBackForm,
+    ExtensionForm,
+    NewCallForm,
+    NoteForm,
+    ReasonForm,
+    ResolveForm,
+    SatisfactionForm,
+)
+from gonghui.appeals.models import Appeal, CallBack, CrisisFollowUp, ExtensionRequest
+from gonghui.appeals.states import AFTER_RESULT, OPEN, AppealStatus, Satisfaction, SlaState
+from gonghui.core.errors import error_fields
+from gonghui.core.scoping import access_object, user_can
+from gonghui.core.views import ActionFormView, ScopedListView
+from gonghui.orgs.models import Org
+
+S = AppealStatus
+HANDLING = (S.SIGNED, S.IN_PROGRESS, S.RETURNED, S.REOPENED, S.REGISTERED)
+TABS = {
+    "sign": (gettext_lazy("待签收"), Q(status=S.ASSIGNED)),
+    "handling": (gettext_lazy("办理中"), Q(status__in=HANDLING)),
+    "due_soon": (gettext_lazy("即将到期"), Q(status__in=OPEN, sla_state=SlaState.DUE_SOON)),
+    "overdue": (gettext_lazy("已超期"), Q(status__in=OPEN, sla_state=SlaState.OVERDUE)),
+    "supervised": (gettext_lazy("督办中"), Q(status__in=OPEN, supervised=True)),
+    "resolved": (gettext_lazy("待回访/评价"), Q(status__in=AFTER_RESULT)),
+}
+
+
+def access_appeal(user, number: str) -> Appeal:
+    return access_object(
+        Appeal.objects.select_related("org", "org__parent", "intake_org", "suggested_org", "duplicate_of"),
+        user,
+        "appeal.view",
+        number=number,
+    )
+
+
+class QueueView(ScopedListView):
+    """The handler queue of the orgs in the user's scope (承办队列)."""
+
+    template_name = "appeals/queue.html"
+
+    def tab(self) -> str:
+        tab = self.request.GET.get("tab", "sign")
+        return tab if tab in TABS else "sign"
+
+    def scoped(self):
+        return Appeal.objects.restrict(self.request.user, "appeal.view")
+
+    def get_queryset(self, filters):
+        return self.scoped().filter(TABS[self.tab()][1]).select_related("org").order_by("priority", "due_on", "id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = self.scoped().aggregate(**{key: Count("id", filter=q) for key, (_label, q) in TABS.items()})
+        context["tabs"] = [(key, label, counts[key]) for key, (label, _q) in TABS.items()]
+        context["tab"] = self.tab()
+        context["today"] = clock.today()
+        return context
+
+
+class WorkbenchView(LoginRequiredMixin, TemplateView):
+    """The hotline operator's workbench: new call, caller lookup, my queue, call-backs, crisis."""
+
+    template_name = "appeals/workbench.html"
+
+    def intake_org(self) -> Org:
+        user = self.request.user
+        org = getattr(user, "home_org", None)
+        if org is None or not user_can(user, "appeal.assign", org.path):
+            raise PermissionDenied(_("需要热线受理权限（appeal.assign）"))
+        return org
+
+    def context(self, form, lookup=None):
+        user = self.request.user
+        now = clock.now()
+        callbacks = (
+            CallBack.objects.restrict(user, "appeal.assign")
+            .filter(done_at__isnull=True)
+            .select_related("appeal")
+            .order_by("due_at")[:50]
+        )
+        crisis = (
+            CrisisFollowUp.objects.restrict(user, "appeal.assign")
+            .filter(done_at__isnull=True)
+            .select_related("appeal")
+            .order_by("due_at")[:50]
+        )
+        mine = (
+            Appeal.objects.restrict(user, "appeal.view")
+            .filter(intake_org=self.intake_org(), status__in=(S.REGISTERED, S.RETURNED))
+            .order_by("priority", "due_on")[:50]
+        )
+        return {"form": form, "lookup": lookup, "callbacks": callbacks, "crisis": crisis, "mine": mine, "now": now}
+
+    def get(self, request, *args, **kwargs):
+        self.intake_org()
+        return render(request, self.template_name, self.context(NewCallForm()))
+
+    def post(self, request, *args, **kwargs):
+        org = self.intake_org()
+        form = NewCallForm(request.POST)
+        if "lookup" in request.POST:
+            return render(
+                request, self.template_name, self.context(form, self.lookup(request.POST.get("caller_phone")))
+            )
+        if form.is_valid():
+            try:
+                appeal = actions.do_register_appeal(acting_user=request.user, intake_org=org, **form.cleaned_data)
+            except ValidationError as error:
+                for field, problems in error_fields(error).items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                if appeal.status == S.MERGED:
+                    messages.info(request, _("重复来电，已关联工单 %(n)s") % {"n": appeal.duplicate_of.number})
+                else:
+                    messages.success(request, _("已受理，工单号 %(n)s") % {"n": appeal.number})
+                return redirect(appeal.get_absolute_url())
+        return render(request, self.template_name, self.context(form))
+
+    def lookup(self, phone: str) -> dict:
+        """The caller's past tickets (by the phone's blind index), within the operator's scope."""
+        try:
+            normalised = actions.normalise_phone(phone)
+        except ValidationError as error:
+            return {"error": "；".join(m for ms in error_fields(error).values() for m in ms)}
+        if not normalised:
+            return {"error": _("请输入来电号码")}
+        rows = (
+            Appeal.objects.restrict(self.request.user, "appeal.view")
+            .filter(caller_phone_hash=actions.phone_hash(normalised))
+            .select_related("org")
+            .order_by("-registered_at")[:20]
+        )
+        from gonghui.people.models import Person
+
+        person = Person.objects.filter(mobile=normalised).first() if normalised.startswith("+86") else None
+        return {"rows": rows, "person": person}
+
+
+class AppealDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "appeals/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        appeal = access_appeal(user, kwargs["number"])
+        change = user_can(user, "appeal.change", appeal.org_path)
+        hotline = user_can(user, "appeal.assign", appeal.org_path)
+        upper = appeal.org.parent or appeal.org
+        moves = []
+        for key, (label, status_ok, perm) in MOVES.items():
+            allowed = {"change": change, "assign": hotline, "above": user_can(user, "appeal.change", upper.path)}[perm]
+            if allowed and status_ok(appeal):
+                moves.append((key, label))
+        context.update(
+            appeal=appeal,
+            events=appeal.events.select_related("from_org", "to_org", "actor").order_by("at", "id"),
+            moves=moves,
+            extensions=appeal.extensions.order_by("-requested_at"),
+            callbacks=appeal.callbacks.order_by("due_at"),
+            today=clock.today(),
+        )
+        return context
+
+
+def _open(a):
+    return a.status in OPEN
+
+
+MOVES = {
+    "assign": (gettext_lazy("转办"), lambda a: a.status in (S.REGISTERED, S.SIGNED, S.RETURNED), "change"),
+    "sign": (gettext_lazy("签收"), lambda a: a.status == S.ASSIGNED, "change"),
+    "start": (
+        gettext_lazy("开始办理"),
+        lambda a: a.status in (S.REGISTERED, S.SIGNED, S.RETURNED, S.REOPENED),
+        "change",
+    ),
+    "return": (gettext_lazy("退回"), lambda a: a.status in (S.ASSIGNED, S.SIGNED, S.RETURNED), "change"),
+    "resolve": (gettext_lazy("办结"), lambda a: a.status in HANDLING or a.status == S.REOPENED, "change"),
+    "pause": (gettext_lazy("暂停计时"), lambda a: _open(a) and a.status != S.ASSIGNED and not a.paused, "change"),
+    "resume": (gettext_lazy("恢复计时"), lambda a: a.paused, "change"),
+    "extend": (gettext_lazy("申请延期"), lambda a: _open(a) and a.status != S.ASSIGNED, "change"),
+    "note": (gettext_lazy("办理记录"), _open, "change"),
+    "not_accept": (gettext_lazy("不予受理"), lambda a: a.status in (S.REGISTERED, S.SIGNED, S.RETURNED), "change"),
+    "supervise": (gettext_lazy("督办"), lambda a: _open(a) and not a.supervised, "above"),
+    "rate": (gettext_lazy("记录满意度"), lambda a: a.status in (S.RESOLVED, S.CALLED_BACK), "assign"),
+    "close": (gettext_lazy("结案"), lambda a: a.status in (S.CALLED_BACK, S.RATED), "assign"),
+    "crisis": (gettext_lazy("标记心理危机"), lambda a: not a.crisis and a.status not in (S.CLOSED, S.MERGED), "assign"),
+}
+
+
+class AppealMoveView(ActionFormView):
+    """One form page per move (转办, 签收, 退回, 办结 …), each calling its action."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.move = kwargs["move"]
+        if self.move not in MOVES:
+            from django.http import Http404
+
+            raise Http404
+        self.appeal = access_appeal(request.user, kwargs["number"])
+        self.title = f"{MOVES[self.move][0]} · {self.appeal.number}"
+        self.submit_label = MOVES[self.move][0]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return {
+            "assign": AssignForm,
+            "return": ReasonForm,
+            "not_accept": ReasonForm,
+            "pause": ReasonForm,
+            "supervise": ReasonForm,
+            "crisis": ReasonForm,
+            "resolve": ResolveForm,
+            "extend": ExtensionForm,
+            "rate": SatisfactionForm,
+        }.get(self.move, NoteForm)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.move == "assign":
+            kwargs["children"] = Org.objects.filter(parent=self.appeal.org, status="active").order_by("name")
+        return kwargs
+
+    def perform(self, form):
+        user, appeal, data = self.request.user, self.appeal, form.cleaned_data
+        move = self.move
+        if move == "assign":
+            to_org = Org.objects.get(pk=data["to_org"], parent=appeal.org)
+            return actions.do_assign(acting_user=user, appeal=appeal, to_org=to_org, note=data["note"])
+        if move == "sign":
+            return actions.do_sign(acting_user=user, appeal=appeal)
+        if move == "start":
+            return actions.do_start(acting_user=user, appeal=appeal, note=data["note"])
+        if move == "return":
+            actions.do_return(acting_user=user, appeal=appeal, reason=data["reason"])
+            return _Redirect(reverse("appeals:queue"))
+        if move == "not_accept":
+            return actions.do_not_accept(acting_user=user, appeal=appeal, reason=data["reason"])
+        if move == "resolve":
+            return actions.do_resolve(
+                acting_user=user, appeal=appeal, result=data["result"], amount_recovered=data["amount_recovered"] or 0
+            )
+        if move == "pause":
+            return actions.do_pause(acting_user=user, appeal=appeal, reason=data["reason"])
+        if move == "resume":
+            return actions.do_resume(acting_user=user, appeal=appeal, note=data["note"])
+        if move == "extend":
+            actions.do_request_extension(acting_user=user, appeal=appeal, days=data["days"], reason=data["reason"])
+            return appeal
+        if move == "note":
+            actions.do_add_note(acting_user=user, appeal=appeal, text=data["note"])
+            return appeal
+        if move == "supervise":
+            actions.do_open_supervision(acting_user=user, appeal=appeal, reason=data["reason"])
+            return appeal
+        if move == "rate":
+            return actions.do_record_satisfaction(
+                acting_user=user,
+                appeal=appeal,
+                satisfaction=data["satisfaction"],
+                dissatisfaction_reason=data["dissatisfaction_reason"],
+                note=data["note"],
+            )
+        if move == "close":
+            return actions.do_close(acting_user=user, appeal=appeal, note=data["note"])
+        if move == "crisis":
+            return actions.do_flag_crisis(acting_user=user, appeal=appeal, reason=data["reason"])
+        raise ValidationError(_("未知操作"))  # pragma: no cover
+
+
+class _Redirect:
+    def __init__(self, url):
+        self.url = url
+
+    def get_absolute_url(self):
+        return self.url
+
+
+class ExtensionDecisionView(ActionFormView):
+    title = gettext_lazy("延期审批")
+    form_class = NoteForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.extension = _extension(request.user, kwargs["pk"])
+        self.approve = kwargs["decision"] == "approve"
+        self.submit_label = _("批准") if self.approve else _("不批准")
+        return super().dispatch(request, *args, **kwargs)
+
+    def perform(self, form):
+        actions.do_decide_extension(
+            acting_user=self.request.user,
+            extension=self.extension,
+            approve=self.approve,
+            note=form.cleaned_data["note"],
+        )
+        return self.extension.appeal
+
+
+def _extension(user, pk) -> ExtensionRequest:
+    from django.http import Http404
+
+    extension = ExtensionRequest.objects.select_related("appeal").filter(pk=pk).first()
+    if extension is None or not Appeal.objects.restrict(user, "appeal.view").filter(pk=extension.appeal_id).exists():
+        raise Http404
+    return extension
+
+
+class CallBackView(ActionFormView):
+    title = gettext_lazy("回访")
+    form_class = CallBackForm
+    submit_label = gettext_lazy("保存回访记录")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.callback = access_object(
+            CallBack.objects.select_related("appeal", "org"), request.user, "appeal.assign", pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        actions.do_call_back(
+            acting_user=self.request.user,
+            callback=self.callback,
+            reached=data["reached"],
+            note=data["callback_note"],
+            satisfaction=data["satisfaction"],
+            dissatisfaction_reason=data["dissatisfaction_reason"],
+            satisfaction_note=data["note"],
+        )
+        return self.callback.appeal
+
+
+class RateView(View):
+    """The requester's one-click rating page (signed link, no login). GET shows the choice that
+    the link carries and a button; the POST records it (link scanners never rate)."""
+
+    template_name = "appeals/rate.html"
+
+    def get(self, request, token):
+        return render(request, self.template_name, {"label": _label(token), "done": False})
+
+    def post(self, request, token):
+        try:
+            actions.do_rate_by_link(token=token, dissatisfaction_reason=request.POST.get("dissatisfaction_reason", ""))
+        except ValidationError as error:
+            problems = "；".join(m for ms in error_fields(error).values() for m in ms)
+            return render(request, self.template_name, {"label": _label(token), "error": problems}, status=400)
+        return render(request, self.template_name, {"label": _label(token), "done": True})
+
+
+def _label(token: str) -> str:
+    from django.core import signing
+
+    try:
+        value = signing.loads(token, salt=actions.RATING_SALT, max_age=actions.RATING_MAX_AGE).get("s", "")
+        return str(Satisfaction(value).label)
+    except (signing.BadSignature, ValueError):
+        return ""
