@@ -32,7 +32,7 @@ from gonghui.people.identity import DocType
 
 
 def date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"})
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def money_field(label, required=False) -> forms.DecimalField:
@@ -141,7 +141,7 @@ class CausesForm(forms.Form):
     )
     level = forms.ChoiceField(label=_("建档标准"), choices=_blank(ArchiveLevel.choices))
     person_name = forms.CharField(label=_("经办人"), max_length=30)
-    reason = forms.CharField(label=_("情况说明"), max_length=300, widget=text_area())
+    reason = forms.CharField(label=_("建档情况说明"), max_length=300, widget=text_area())
 
     def clean(self):
         data = super().clean()
