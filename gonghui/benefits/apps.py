@@ -11,7 +11,12 @@ class BenefitsConfig(AppConfig):
         "benefit.manage": _("签约合作商户，发布服务、优惠和消费券活动，定向发放、作废消费券，处理评价"),
         "benefit.redeem": _("代合作商户核验会员卡、核销消费券、登记优惠（本组织及下级签约的商户）"),
     }
-    navigation: list = []
+    navigation = [
+        (_("普惠"), "benefits:campaigns", "benefit.view"),
+        (_("合作商户"), "benefits:partners", "benefit.view"),
+        # Partner staff hold no grant: the counter checks their PartnerStaff link (or benefit.redeem).
+        (_("核销台"), "benefits:counter", None),
+    ]
 
     def ready(self):
         from gonghui.benefits import eligibility  # noqa: F401  (registers the placeholder conditions)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from gonghui.benefits import views
+
+app_name = "benefits"
+urlpatterns = [
+    path("partners/", views.PartnerListView.as_view(), name="partners"),
+    path("partners/new/", views.PartnerCreateView.as_view(), name="partner_create"),
+    path("partners/<int:pk>/", views.PartnerDetailView.as_view(), name="partner"),
+    path("partners/<int:pk>/offers/new/", views.OfferCreateView.as_view(), name="offer_create"),
+    path("campaigns/", views.CampaignListView.as_view(), name="campaigns"),
+    path("campaigns/new/", views.CampaignCreateView.as_view(), name="campaign_create"),
+    path("campaigns/<int:pk>/", views.CampaignDetailView.as_view(), name="campaign"),
+    path("campaigns/<int:pk>/<str:what>/", views.campaign_action, name="campaign_action"),
+    path("counter/", views.counter_view, name="counter"),
+    path("counter/check/", views.counter_check, name="counter_check"),
+    path("counter/redeem/", views.counter_redeem, name="counter_redeem"),
+    path("counter/use/", views.counter_card_use, name="counter_card_use"),
+]

@@ -1,0 +1,327 @@
+"""Benefit pages: staff (partners, campaigns), the partner's counter (mobile), the member portal.
+
+Thin: reads through `restrict()` / `access_object()` (404 outside the scope) or the counter's own
+partner; writes through `benefits.actions`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+
+from gonghui.benefits import actions, eligibility, queries, vouchers
+from gonghui.benefits.forms import CampaignForm, OfferForm, PartnerForm
+from gonghui.benefits.models import Campaign, Offer, Partner
+from gonghui.core.errors import error_message
+from gonghui.core.scoping import access_object, user_can
+from gonghui.core.views import ActionFormView, ObjectHistoryMixin, ScopedListView
+from gonghui.members.portal import auth as portal_auth
+from gonghui.members.portal.qr import qr_svg
+from gonghui.orgs.models import Org
+
+VIEW = "benefit.view"
+MANAGE = "benefit.manage"
+
+
+# --- staff: partners -----------------------------------------------------------------------------
+
+
+class PartnerListView(ScopedListView):
+    template_name = "benefits/partners.html"
+
+    def get_queryset(self, filters):
+        return queries.partners_for(self.request.user).select_related("org").order_by("name", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        orgs = Org.objects.restrict(self.request.user, MANAGE).order_by("path")[:1]
+        context["sign_org"] = orgs[0] if orgs else None
+        return context
+
+
+def _partner(user, pk) -> Partner:
+    try:
+        return queries.partners_for(user).select_related("org").get(pk=pk)
+    except Partner.DoesNotExist:
+        raise Http404 from None
+
+
+class PartnerDetailView(LoginRequiredMixin, ObjectHistoryMixin, TemplateView):
+    template_name = "benefits/partner.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        partner = _partner(user, kwargs["pk"])
+        context.update(
+            partner=partner,
+            offers=list(partner.offers.order_by("-active", "title")),
+            staff=list(partner.staff.filter(active=True).select_related("user")),
+            uses=queries.card_use_totals(partner),
+            feedback=queries.feedback_summary(user, target=partner),
+            conflicts=list(queries.conflicts_for(partner)[:20]),
+            can_manage=user_can(user, MANAGE, partner.org_path),
+            history=self.history(partner, partner.org_path),
+        )
+        return context
+
+
+class OrgScopedFormMixin:
+    """Forms that create something for an org named by its code (?org=) where the user holds benefit.manage."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        code = (request.GET.get("org") or "").strip().upper()
+        self.org = access_object(Org.objects.all(), request.user, MANAGE, code=code)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PartnerCreateView(OrgScopedFormMixin, ActionFormView):
+    form_class = PartnerForm
+    submit_label = gettext_lazy("签约")
+    success_message = gettext_lazy("合作商户已签约")
+
+    @property
+    def title(self):
+        return _("为“%(org)s”签约合作商户") % {"org": self.org.name}
+
+    def perform(self, form):
+        return actions.do_create_partner(acting_user=self.request.user, org=self.org, data=form.action_data())
+
+
+class OfferCreateView(ActionFormView):
+    form_class = OfferForm
+    submit_label = gettext_lazy("添加")
+    success_message = gettext_lazy("优惠已添加")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.partner = access_object(Partner.objects.select_related("org"), request.user, VIEW, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def title(self):
+        return _("为“%(p)s”添加优惠") % {"p": self.partner.name}
+
+    def perform(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        actions.do_create_offer(acting_user=self.request.user, partner=self.partner, data=data)
+        return self.partner
+
+
+# --- staff: campaigns ----------------------------------------------------------------------------
+
+
+class CampaignListView(ScopedListView):
+    template_name = "benefits/campaigns.html"
+
+    def get_queryset(self, filters):
+        return Campaign.objects.restrict(self.request.user, VIEW).select_related("org").order_by("-claim_starts", "-pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        orgs = Org.objects.restrict(self.request.user, MANAGE).order_by("path")[:1]
+        context["create_org"] = orgs[0] if orgs else None
+        return context
+
+
+class CampaignDetailView(LoginRequiredMixin, ObjectHistoryMixin, TemplateView):
+    template_name = "benefits/campaign.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        campaign = access_object(Campaign.objects.select_related("org"), user, VIEW, pk=kwargs["pk"])
+        context.update(
+            campaign=campaign,
+            stats=queries.campaign_stats(campaign),
+            by_partner=queries.campaign_stats_by_partner(campaign),
+            partners=list(campaign.partners.order_by("name")),
+            rule_text=eligibility.describe(campaign.rule),
+            segment_size=queries.segment_members(campaign).count(),
+            feedback=queries.feedback_summary(user, target=campaign),
+            can_manage=user_can(user, MANAGE, campaign.org_path),
+            history=self.history(campaign, campaign.org_path),
+        )
+        return context
+
+
+class CampaignCreateView(OrgScopedFormMixin, ActionFormView):
+    form_class = CampaignForm
+    submit_label = gettext_lazy("保存草稿")
+    success_message = gettext_lazy("活动已创建（草稿），核对后请发布")
+
+    @property
+    def title(self):
+        return _("“%(org)s”新建消费券活动") % {"org": self.org.name}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["partners"] = queries.active_partners(self.request.user).filter(org_path__startswith=self.org.path)
+        return kwargs
+
+    def perform(self, form):
+        return actions.do_create_campaign(
+            acting_user=self.request.user,
+            org=self.org,
+            data=form.action_data(),
+            partners=list(form.cleaned_data.get("partners") or []),
+        )
+
+
+@login_required
+@require_POST
+def campaign_action(request, pk, what):
+    campaign = access_object(Campaign.objects.select_related("org"), request.user, VIEW, pk=pk)
+    try:
+        if what == "publish":
+            actions.do_publish_campaign(acting_user=request.user, campaign=campaign)
+            messages.success(request, _("活动已发布"))
+        elif what == "bulk":
+            result = actions.do_bulk_issue(acting_user=request.user, campaign=campaign)
+            messages.success(request, _("已定向发放 %(n)s 张") % {"n": result.issued})
+        elif what == "close":
+            actions.do_close_campaign(
+                acting_user=request.user, campaign=campaign, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("活动已下架"))
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, error_message(error))
+    return redirect(campaign.get_absolute_url())
+
+
+# --- the partner's counter (mobile) --------------------------------------------------------------
+
+
+def _counter_partner(request) -> Partner:
+    own = actions.partner_of(request.user)
+    wanted = request.GET.get("partner") or request.POST.get("partner")
+    if wanted and (own is None or str(own.pk) != str(wanted)):
+        return access_object(Partner.objects.select_related("org"), request.user, "benefit.redeem", pk=wanted)
+    if own is None:
+        raise PermissionDenied(_("此账号不是合作商户的工作人员"))
+    return own
+
+
+@login_required
+def counter_view(request):
+    """The counter page: scan (camera, when the browser can) or type a member card or voucher QR."""
+    partner = _counter_partner(request)
+    return render(
+        request,
+        "benefits/counter.html",
+        {"partner": partner, "conflicts": list(queries.conflicts_for(partner)[:10])},
+    )
+
+
+@login_required
+@require_POST
+def counter_check(request):
+    """htmx: what a scanned text is — a member card (with the offers that apply) or a voucher."""
+    from gonghui.members.api import verify_payload
+    from gonghui.members.models import Membership
+
+    partner = _counter_partner(request)
+    text = (request.POST.get("payload") or "").strip()
+    context = {"partner": partner, "payload": text}
+    if text.startswith(vouchers.PREFIX + "."):
+        from gonghui.benefits.api import _peek
+
+        try:
+            context["voucher"] = _peek(vouchers.decode(text), partner)
+        except Exception as exc:  # noqa: BLE001 (PayloadError)
+            context["error"] = vouchers.PAYLOAD_REASONS.get(str(exc), vouchers.PAYLOAD_REASONS["malformed"])
+    else:
+        answer = verify_payload(text)
+        context["card"] = answer
+        if answer["valid"]:
+            membership = Membership.objects.select_related("person").get(member_no=answer["member_no"])
+            membership.has_card = True
+            context["offers"] = queries.offers_for_member(partner, membership)
+    return render(request, "benefits/_counter_result.html", context)
+
+
+@login_required
+@require_POST
+def counter_redeem(request):
+    partner = _counter_partner(request)
+    result = actions.do_redeem_voucher(
+        acting_user=request.user,
+        partner=partner,
+        payload=request.POST.get("payload", ""),
+        place=request.POST.get("place", ""),
+    )
+    return render(request, "benefits/_counter_result.html", {"partner": partner, "redeemed": result})
+
+
+@login_required
+@require_POST
+def counter_card_use(request):
+    partner = _counter_partner(request)
+    offer = None
+    if request.POST.get("offer"):
+        offer = get_object_or_404(
+            Offer.objects.select_related("partner__org"), pk=request.POST["offer"], partner=partner
+        )
+    try:
+        use = actions.do_record_card_use(
+            acting_user=request.user,
+            partner=partner,
+            payload=request.POST.get("payload", ""),
+            amount=request.POST.get("amount", ""),
+            offer=offer,
+            place=request.POST.get("place", ""),
+        )
+    except ValidationError as error:
+        return render(request, "benefits/_counter_result.html", {"partner": partner, "error": error_message(error)})
+    return render(request, "benefits/_counter_result.html", {"partner": partner, "use": use})
+
+
+# --- the member portal ---------------------------------------------------------------------------
+
+
+@portal_auth.member_required(person=True)
+def portal_home(request):
+    """What this member can claim or use, and why a service is not available when it is not."""
+    membership = queries.claimant(request.member.person)
+    context = {"membership": membership, "member": request.member}
+    if membership is not None:
+        rows = []
+        for v in queries.vouchers_of(membership)[:50]:
+            v.payload_text = vouchers.payload_for(v) if v.status == "issued" else ""
+            rows.append((v, qr_svg(v.payload_text, title=v.campaign.name) if v.payload_text else None))
+        context.update(
+            campaigns=queries.campaigns_for_member(membership),
+            services=queries.services_for_member(membership),
+            vouchers=rows,
+        )
+    return render(request, "benefits/portal.html", context)
+
+
+@portal_auth.member_required(person=True)
+@require_POST
+def portal_claim(request, pk):
+    membership = queries.claimant(request.member.person)
+    if membership is None:
+        raise Http404
+    campaign = queries.visible_to_member(Campaign, membership).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404
+    try:
+        actions.do_claim_voucher(campaign=campaign, membership=membership)
+        messages.success(request, _("领取成功：%(c)s。到店出示二维码即可使用") % {"c": campaign.name})
+    except ValidationError as error:
+        messages.error(request, error_message(error))
+    return redirect("benefits_portal:home")
