@@ -678,3 +678,28 @@ def test_it_shows_statistics_of_the_users_own_subtree_by_default(tree, archive, 
 def test_it_links_the_statistics_from_the_org_page(tree, client_of):
     body = client_of("own").get(f"/orgs/{tree.district.code}/").content.decode()
     assert f"/hardship/stats/{tree.district.code}/" in body
+
+
+# --- money on the screens (aid_queries) ----------------------------------------------------------------
+
+from gonghui.hardship.tests.test_aid_queries import fp, paid_world  # noqa: E402, F401  (fixtures)
+
+
+def test_it_shows_payments_on_the_queues_timeline_and_statistics(tree, hp, fp, paid_world, client_for):  # noqa: F811
+    waiting = paid_world["waiting"]
+    checker = client_for(fp.own)
+    response = checker.get("/hardship/", {"queue": "payments_to_approve"})
+    counts = {q["name"]: q["count"] for q in response.context["queues"]}
+    assert counts["payments_to_approve"] == 1
+    assert [d.pk for d in response.context["object_list"]] == [waiting.pk]
+    body = response.content.decode()
+    assert waiting.account_masked in body
+    paid = paid_world["approved"][0]
+    page = client_for(hp.own).get(url(paid.application.archive))
+    assert "payment" in {i.kind for i in page.context["timeline"]}
+    assert "帮扶发放：金秋助学" in page.content.decode()
+    stats = client_for(hp.own).get(f"/hardship/stats/{tree.district.code}/").context
+    from gonghui.hardship import aid_queries
+
+    assert dict(stats["aid_paid"]) == aid_queries.aid_paid_by_programme(hp.own, tree.district)
+    assert sum(r["count"] for _n, r in stats["aid_paid"]) == 3

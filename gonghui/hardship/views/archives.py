@@ -26,7 +26,7 @@ from gonghui.core.errors import error_fields
 from gonghui.core.scoping import user_can, user_scope_paths
 from gonghui.core.tree import in_subtree
 from gonghui.core.views import ObjectHistoryMixin, ScopedListView
-from gonghui.hardship import actions, exports, queries
+from gonghui.hardship import actions, aid_queries, exports, queries
 from gonghui.hardship import forms as hf
 from gonghui.hardship.models import HardshipArchive, HomeVisit, PlanMeasure, Relation, VisitAttachment
 from gonghui.hardship.states import PENDING, ArchiveLevel, ArchiveStatus, Category, Cause, RemovalReason
@@ -47,6 +47,14 @@ QUEUES = [
     ("reviews_overdue", _lazy("年度复核逾期"), lambda u, d: queries.reviews_overdue(u, d)),
     ("exits_proposed", _lazy("建议脱困"), lambda u, d: queries.exits_proposed(u)),
     ("plan_overdue", _lazy("帮扶措施逾期"), None),
+    ("payments_to_approve", _lazy("帮扶发放待审核"), None),
+]
+# Money queues (aid_queries.work_queues) shown as counts beside the archive queues.
+MONEY_QUEUES = [
+    ("aid_applications_to_check", _lazy("帮扶申请待核查")),
+    ("aid_ready_to_approve", _lazy("帮扶申请待审批")),
+    ("payments_to_batch", _lazy("待生成发放批次")),
+    ("batches_to_reconcile", _lazy("发放批次待对账")),
 ]
 QUEUE_NAMES = {name: label for name, label, _fn in QUEUES}
 
@@ -60,7 +68,7 @@ class QueuesView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, day = self.request.user, today()
-        counts = queries.work_queues(user, day)
+        counts = {**queries.work_queues(user, day), **aid_queries.work_queues(user, day)}
         chosen = self.request.GET.get("queue") or next((n for n, _l, _f in QUEUES if counts.get(n)), "awaiting_visit")
         if chosen not in QUEUE_NAMES:
             raise Http404("unknown queue")
@@ -68,11 +76,16 @@ class QueuesView(LoginRequiredMixin, TemplateView):
             rows = queries.open_objections(user)
         elif chosen == "plan_overdue":
             rows = queries.plan_overdue(user, day).select_related("archive__person", "archive__org")
+        elif chosen == "payments_to_approve":
+            rows = aid_queries.disbursements_to_approve(user).select_related(
+                "application__archive", "application__programme"
+            )
         else:
             rows = {n: f for n, _l, f in QUEUES}[chosen](user, day)
         page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
         context.update(
             queues=[{"name": n, "label": label, "count": counts.get(n, 0)} for n, label, _f in QUEUES],
+            money_queues=[{"name": n, "label": label, "count": counts.get(n, 0)} for n, label in MONEY_QUEUES],
             chosen=chosen,
             chosen_label=QUEUE_NAMES[chosen],
             page_obj=page,
@@ -333,7 +346,7 @@ class ArchiveDetailView(ArchiveObjectMixin, ObjectHistoryMixin, TemplateView):
         visits = list(HomeVisit.objects.filter(archive=a).prefetch_related("attachments").order_by("visited_on", "pk"))
         context.update(
             household=list(a.household.order_by("pk")),
-            timeline=list(reversed(queries.timeline(a))),
+            timeline=list(reversed(aid_queries.full_timeline(a))),
             steps=steps,
             primary_steps=[s for s in steps if s.primary],
             other_steps=[s for s in steps if not s.primary],
@@ -402,6 +415,7 @@ class StatsView(LoginRequiredMixin, TemplateView):
             org = _default_org(user)
         stats = queries.subtree_stats(user, org)
         by_status = stats["by_status"]
+        aid_paid = aid_queries.aid_paid_by_programme(user, org)
         context.update(
             org=org,
             stats=stats,
@@ -414,5 +428,6 @@ class StatsView(LoginRequiredMixin, TemplateView):
             relieved=by_status.get(S.RELIEVED, 0),
             removed=by_status.get(S.REMOVED, 0),
             pending=sum(by_status.get(s, 0) for s in PENDING),
+            aid_paid=sorted(aid_paid.items()),
         )
         return context
