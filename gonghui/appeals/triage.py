@@ -31,6 +31,7 @@ import logging
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,18 @@ TOPICS = (
     "其他",
 )
 REQUEST_TYPES = ("问题咨询", "服务帮扶", "信访投诉", "法律援助", "意见建议")
+# The stored values of appeals.states.Topic / RequestType, in the same order (a test keeps them in step).
+TOPIC_CODES = dict(
+    zip(
+        TOPICS,
+        ("wages", "contract", "social_insurance", "injury", "hours", "safety", "women", "dismissal", "dispute",
+         "hardship", "membership", "psychological", "other"),
+        strict=True,
+    )
+)  # fmt: skip
+REQUEST_TYPE_CODES = dict(
+    zip(REQUEST_TYPES, ("consultation", "help", "complaint", "legal_aid", "suggestion"), strict=True)
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TRAIN_CSV = DATA_DIR / "triage_train.csv"
@@ -93,6 +106,15 @@ class Suggestion:
     def as_dict(self) -> dict:
         """The DESIGN.md §6 shape: {"topic", "request_type", "confidence"}."""
         return {"topic": self.topic, "request_type": self.request_type, "confidence": self.confidence}
+
+    @property
+    def topic_code(self) -> str:
+        """The value to store in `Appeal.topic` / `suggested_topic` ("wages" for 欠薪/工资)."""
+        return TOPIC_CODES[self.topic]
+
+    @property
+    def request_type_code(self) -> str:
+        return REQUEST_TYPE_CODES[self.request_type]
 
 
 # ----------------------------------------------------------------------------------------------- text
@@ -219,7 +241,7 @@ def _features():
     )
 
 
-def _classifier():
+def _classifier(labels: Sequence[str], what: str):
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.svm import LinearSVC
 
@@ -227,8 +249,13 @@ def _classifier():
     # Chosen by 5-fold cross-validation on the training file only (the test split was not looked at): as
     # accurate as logistic regression (C 1–100) and far better calibrated (expected calibration error of the
     # topic probability 0.06 against 0.15–0.50), so that the confidence shown to operators means something.
+    # Calibration needs each label in every internal fold: fewer folds for a small file, refused below two rows.
+    counts = Counter(labels)
+    rarest = min(counts, key=lambda label: (counts[label], label))
+    if counts[rarest] < 2:
+        raise TriageError(f"{what} {rarest!r} has only one training row; each one in the data needs at least 2")
     svm = LinearSVC(C=0.5, class_weight="balanced", random_state=RANDOM_STATE)
-    return CalibratedClassifierCV(svm, cv=5, method="isotonic")
+    return CalibratedClassifierCV(svm, cv=min(5, counts[rarest]), method="isotonic")
 
 
 class TriageModel:
@@ -248,11 +275,16 @@ class TriageModel:
 
         texts = [normalise(e.text) for e in examples]
         # One BLAS thread: faster than several on a shared 2-core machine, and the same figures on every run.
+        topics, kinds = [e.topic for e in examples], [e.request_type for e in examples]
+        topic_clf, request_clf = _classifier(topics, "topic"), _classifier(kinds, "request type")
         with threadpool_limits(limits=1):
             features = _features()
-            matrix = features.fit_transform(texts)
-            topic_clf = _classifier().fit(matrix, [e.topic for e in examples])
-            request_clf = _classifier().fit(matrix, [e.request_type for e in examples])
+            try:
+                matrix = features.fit_transform(texts)
+            except ValueError as error:  # e.g. no character n-gram occurs twice in a tiny file
+                raise TriageError(f"too little training text: {error}") from None
+            topic_clf.fit(matrix, topics)
+            request_clf.fit(matrix, kinds)
         info = {"format": FORMAT, "sklearn": _sklearn_version(), "rows": len(examples), **(meta or {})}
         return cls(features, topic_clf, request_clf, info)
 
@@ -369,7 +401,11 @@ def cross_validate(examples: Sequence[Example], folds: int = 5) -> dict:
         raise TriageError("--cv needs at least 2 folds")
     topics, kinds = [""] * len(examples), [""] * len(examples)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
-    for train_idx, test_idx in splitter.split(examples, [e.topic for e in examples]):
+    try:
+        splits = list(splitter.split(examples, [e.topic for e in examples]))
+    except ValueError as error:  # more folds than rows of every topic
+        raise TriageError(f"--cv {folds}: {error}") from None
+    for train_idx, test_idx in splits:
         model = TriageModel.fit([examples[i] for i in train_idx])
         fold_topics, fold_kinds = model.predict([examples[i].text for i in test_idx])
         for i, topic, kind in zip(test_idx, fold_topics, fold_kinds, strict=True):
@@ -377,10 +413,34 @@ def cross_validate(examples: Sequence[Example], folds: int = 5) -> dict:
     return {"folds": folds, **score(examples, topics, kinds)}
 
 
-def train(data: Sequence[Path | str] = (TRAIN_CSV,)) -> TriageModel:
-    """Fit a model on one or more labelled CSVs (e.g. the bundled set plus exported operator overrides)."""
-    examples = [example for path in data for example in read_examples(path)]
-    return TriageModel.fit(examples, meta={"data": [Path(p).name for p in data], "digest": data_digest(data)})
+def train(data: Sequence[Path | str] = (TRAIN_CSV,), extra: Sequence[Example] = ()) -> TriageModel:
+    """Fit a model on one or more labelled CSVs plus `extra` rows (e.g. operators' overrides)."""
+    examples = [example for path in data for example in read_examples(path)] + list(extra)
+    meta = {"data": [Path(p).name for p in data], "digest": data_digest(data), "extra_rows": len(extra)}
+    return TriageModel.fit(examples, meta=meta)
+
+
+def override_examples() -> list[Example]:
+    """Tickets whose operator changed the suggested topic or request type, as training rows.
+
+    Only corrections are used, not suggestions the operator accepted: accepted ones would feed the model its
+    own answers back. Read from the database by `gonghui train-triage --overrides`; the texts never leave it.
+    """
+    from gonghui.appeals.models import Appeal
+
+    topics = {code: name for name, code in TOPIC_CODES.items()}
+    kinds = {code: name for name, code in REQUEST_TYPE_CODES.items()}
+    rows = (
+        Appeal.objects.exclude(suggested_topic="")
+        .exclude(suggested_request_type="")
+        .values_list("text", "topic", "request_type", "suggested_topic", "suggested_request_type")
+        .order_by("pk")
+    )
+    return [
+        Example(text.strip(), topics[topic], kinds[kind])
+        for text, topic, kind, suggested_topic, suggested_kind in rows.iterator()
+        if (topic, kind) != (suggested_topic, suggested_kind) and text.strip() and topic in topics and kind in kinds
+    ]
 
 
 # ------------------------------------------------------------------------------------ per-process cache

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from gonghui.appeals import triage
 
@@ -75,6 +76,16 @@ def test_it_ships_a_labelled_training_set_and_a_separate_test_split_over_every_l
         assert {e.request_type for e in examples} == set(triage.REQUEST_TYPES)
     topics = [e.topic for e in train]
     assert max(set(topics), key=topics.count) == "欠薪/工资"  # DOMAIN.md §7: the most common
+
+
+def test_its_codes_are_those_stored_on_appeals():
+    from gonghui.appeals.states import RequestType, Topic
+
+    assert list(triage.TOPIC_CODES.values()) == list(Topic.values)
+    assert list(triage.REQUEST_TYPE_CODES.values()) == list(RequestType.values)
+    with translation.override(None):
+        assert [str(label) for label in Topic.labels] == list(triage.TOPICS)
+        assert [str(label) for label in RequestType.labels] == list(triage.REQUEST_TYPES)
 
 
 def test_it_uses_the_chinese_names_of_domain_md():
@@ -180,6 +191,18 @@ def test_it_refuses_bad_training_data_and_writes_nothing(tmp_path, header, row, 
     out = tmp_path / "m.joblib"
     assert message in refused("train_triage", data=[str(data)], out=str(out))
     assert not out.exists()
+
+
+def test_it_refuses_a_label_with_a_single_training_row(tmp_path):
+    rows = [
+        ["工资没发", "欠薪/工资", "问题咨询"],
+        ["老板欠钱", "欠薪/工资", "问题咨询"],
+        ["想入会", "入会/会籍", "问题咨询"],
+    ]
+    data = write_csv(tmp_path / "tiny.csv", ["text", "topic", "request_type"], rows)
+    message = refused("train_triage", data=[str(data)], out=str(tmp_path / "m.joblib"))
+    assert "topic '入会/会籍' has only one training row" in message
+    assert not (tmp_path / "m.joblib").exists()
 
 
 def test_it_refuses_a_missing_training_file(tmp_path):
@@ -361,6 +384,32 @@ def test_it_refuses_a_csv_with_an_empty_text_and_names_the_line(model, tmp_path)
 
 def test_it_refuses_a_missing_csv(model, tmp_path):
     assert "no such file" in refused("triage", csv_file=str(tmp_path / "nope.csv"))
+
+
+# ------------------------------------------------------------------------------ operators' overrides
+
+
+@pytest.mark.django_db
+def test_it_retrains_with_the_tickets_whose_operator_corrected_the_suggestion(operator, tree, tmp_path):
+    from gonghui.appeals.tests.helpers import register
+
+    suggestion = {"suggested_topic": "wages", "suggested_request_type": "complaint", "triage_confidence": 0.4}
+    register(operator, tree.province, text="厂里发的是购物卡不是钱，家里揭不开锅了", topic="hardship", **suggestion)
+    register(operator, tree.province, text="工资拖了两个月", caller_phone="13900139000", **suggestion)  # accepted
+    register(operator, tree.province, text="老板不给钱", caller_phone="13700137000", topic="wages")  # no suggestion
+    assert triage.override_examples() == [
+        triage.Example("厂里发的是购物卡不是钱，家里揭不开锅了", "困难帮扶", "信访投诉")
+    ]
+
+    printed = json.loads(run("train_triage", overrides=True, out=str(tmp_path / "m.joblib")))
+    assert printed["override_rows"] == 1
+    assert printed["train_rows"] == len(triage.read_examples(triage.TRAIN_CSV)) + 1
+    assert triage.TriageModel.load(tmp_path / "m.joblib").meta["extra_rows"] == 1
+
+
+def test_a_suggestion_gives_the_codes_to_store(model):
+    suggestion = model.suggest("老板拖欠工资三个月，我要投诉")
+    assert (suggestion.topic_code, suggestion.request_type_code) == ("wages", "complaint")
 
 
 # --------------------------------------------------------------------------------------- model cache
