@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit, crypto
 from gonghui.core.calendar import add_working_days
 from gonghui.core.errors import TransitionError
-from gonghui.core.tree import ancestor_ids
+from gonghui.core.tree import ancestor_ids, in_subtree
 from gonghui.hardship import actions as core
 from gonghui.hardship.models import HardshipArchive, HouseholdMember, Schooling
 from gonghui.hardship.models_aid import (
@@ -496,6 +496,8 @@ def do_apply(
         if errors:
             raise ValidationError(errors)
         index, masked, relation = doc_index(identity), identity.masked, "child"
+    if not index:
+        raise ValidationError({"beneficiary": _("请先登记受助人的证件号码（用于核对同一年度不得重复资助）")})
     if schooling and schooling not in Schooling.values:
         raise ValidationError({"schooling": _("无效的在读阶段：%(v)s") % {"v": schooling}})
     data = {
@@ -1067,7 +1069,10 @@ def do_reconcile_batch(*, acting_user, batch, failed: dict | None = None, settle
         raise ValidationError(
             {"batch": _("批次当前状态为“%(s)s”，须先导出银行文件再对账") % {"s": batch.get_status_display()}}
         )
-    failed = {int(k): core._text(v, "failed", 300, message=_("请填写失败原因")) for k, v in (failed or {}).items()}
+    try:
+        failed = {int(k): core._text(v, "failed", 300, message=_("请填写失败原因")) for k, v in (failed or {}).items()}
+    except (TypeError, ValueError):
+        raise ValidationError({"failed": _("失败清单应为发放编号和失败原因")}) from None
     settled_on = core._date(settled_on, "settled_on", default=_today())
     rows = list(
         Disbursement.objects.select_for_update()
@@ -1136,7 +1141,7 @@ def do_grant_convenience_allowances(*, acting_user, org: Org, year: int) -> int:
     amount = convenience_allowance_amount()
     has = ConvenienceAllowance.objects.filter(year=year).values("archive_id")
     todo = (
-        HardshipArchive.objects.filter(org_path__startswith=org.path, status__in=list(IN_ARCHIVE))
+        HardshipArchive.objects.filter(in_subtree("org_path", org.path), status__in=list(IN_ARCHIVE))
         .exclude(pk__in=has)
         .order_by("pk")
     )

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from gonghui.core.tree import in_subtree
 from gonghui.hardship.models import HardshipArchive
@@ -218,7 +219,7 @@ def timeline_items(archive: HardshipArchive) -> list[TimelineItem]:
         )
     payments = Disbursement.objects.filter(application__archive=archive).select_related("application__programme")
     for d in payments.defer("account_cipher"):
-        on = d.settled_on or d.made_at.date()
+        on = d.settled_on or timezone.localdate(d.made_at)
         items.append(
             TimelineItem(
                 on,

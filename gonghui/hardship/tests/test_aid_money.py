@@ -427,3 +427,14 @@ def test_it_moves_money_rows_to_the_surviving_org_of_a_merge(tree, hp, fp, two_a
     assert set(Disbursement.objects.values_list("org_id", "org_path")) == {(survivor.pk, survivor.path)}
     assert set(AidApplication.objects.values_list("org_id", flat=True)) == {survivor.pk}
     assert [x.pk for x in aid_queries_disbursements(fp.own)] == [x.pk for x in reversed(two_approved)]
+
+
+@pytest.mark.parametrize("failed", [{"abc": "x"}, {"1": ""}])
+def test_it_refuses_a_bad_failure_list_and_writes_nothing(tree, hp, fp, two_approved, failed):
+    batch = aid.do_create_batch(acting_user=hp.own, org=tree.district, disbursements=two_approved)
+    do_export_bank_file(acting_user=fp.own, batch=batch)
+    before = money_state()
+    with pytest.raises(ValidationError) as e:
+        aid.do_reconcile_batch(acting_user=fp.own, batch=batch, failed=failed)
+    assert "failed" in e.value.message_dict
+    assert money_state() == before
