@@ -6,6 +6,7 @@ app_name = "appeals"
 urlpatterns = [
     path("", views.QueueView.as_view(), name="queue"),
     path("workbench/", views.WorkbenchView.as_view(), name="workbench"),
+    path("stats/", views.StatsView.as_view(), name="stats"),
     path("callbacks/<int:pk>/", views.CallBackView.as_view(), name="callback"),
     path("extensions/<int:pk>/<str:decision>/", views.ExtensionDecisionView.as_view(), name="extension_decide"),
     path("rate/<str:token>/", views.RateView.as_view(), name="rate"),

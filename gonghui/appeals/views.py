@@ -387,3 +387,46 @@ def _label(token: str) -> str:
         return str(Satisfaction(value).label)
     except (signing.BadSignature, ValueError):
         return ""
+
+
+class StatsView(LoginRequiredMixin, TemplateView):
+    """Statistics for one subtree and period, on screen or as Excel (`?format=xlsx`)."""
+
+    template_name = "appeals/stats.html"
+
+    def params(self):
+        import datetime as dt
+
+        from django.http import Http404
+
+        user = self.request.user
+        code = (self.request.GET.get("org") or "").strip().upper()
+        if not code:
+            home = getattr(user, "home_org", None)
+            if home is None or not user_can(user, "appeal.view", home.path):
+                raise Http404
+            code = home.code
+        org = access_object(Org.objects.all(), user, "appeal.view", code=code)
+        today = clock.today()
+        try:
+            start = dt.date.fromisoformat(self.request.GET.get("start") or f"{today.year}-01-01")
+            end = dt.date.fromisoformat(self.request.GET.get("end") or today.isoformat())
+        except ValueError:
+            start, end = dt.date(today.year, 1, 1), today
+        return org, start, end
+
+    def get(self, request, *args, **kwargs):
+        from django.http import HttpResponse
+
+        from gonghui.appeals.stats import appeal_stats, stats_workbook
+
+        org, start, end = self.params()
+        stats = appeal_stats(org, start, end)
+        if request.GET.get("format") == "xlsx":
+            response = HttpResponse(
+                stats_workbook(org, stats),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="appeals-{org.code}-{start}-{end}.xlsx"'
+            return response
+        return render(request, self.template_name, {"org": org, "stats": stats, "start": start, "end": end})
