@@ -111,3 +111,80 @@ def test_it_never_overspends_when_checkers_approve_at_once():
     sums = aid_queries.ledger_balance(budget=budget)
     assert (sums["allocated"], sums["spent"]) == (budget.amount, budget.spent)
     assert aid_queries.ledger_mismatches() == []
+
+
+def test_it_lets_only_one_of_two_simultaneous_applications_for_the_same_student(monkeypatch):
+    """No double aid under concurrency: both pass the Python check, the partial unique index on the
+    beneficiary's blind index lets exactly one commit; the other gets the same clear error."""
+    import datetime as dt
+
+    from gonghui.hardship.models_aid import AidApplication
+    from gonghui.members.tests.helpers import make_member, next_id
+
+    tree = build_tree()
+    programme = next(p for p in aid.seed_standard_programmes(tree.district) if p.code == "autumn_education")
+    workers = [make_member(tree.grassroots), make_member(tree.grassroots)]
+    doc = next_id(born=dt.date(2006, 5, 1))
+    barrier = threading.Barrier(2, timeout=20)
+    original = aid.evaluate
+
+    def evaluate_then_wait(programme, facts):
+        result = original(programme, facts)
+        barrier.wait()  # both applications are past validation before either inserts
+        return result
+
+    monkeypatch.setattr(aid, "evaluate", evaluate_then_wait)
+    outcomes: list[object] = []
+
+    def run(worker):
+        try:
+            outcomes.append(
+                aid.do_apply(
+                    acting_user=None,
+                    programme=programme,
+                    membership=worker,
+                    year=aid._today().year,
+                    reason="考入大学",
+                    beneficiary_name="李小明",
+                    doc_number=doc,
+                    schooling="university",
+                    flags={"temporary_hardship": True},
+                )
+            )
+        except ValidationError as e:
+            outcomes.append(e)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    made = [o for o in outcomes if isinstance(o, AidApplication)]
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert len(made) == 1 and len(refused) == 1, outcomes
+    assert "不得重复资助" in str(refused[0])
+    assert AidApplication.objects.count() == 1
+
+
+def test_it_keeps_the_ledger_append_only_in_the_database():
+    """Below the ORM: raw UPDATE of an amount and raw DELETE are refused by the trigger; moving a row's
+    placement in the tree (org, path) is allowed."""
+    from django.db import DatabaseError, transaction
+
+    tree = build_tree()
+    programme = aid.seed_standard_programmes(tree.district)[0]
+    aid.do_set_budget(
+        acting_user=None, org=tree.district, programme=programme, year=aid._today().year, amount="100", reason="预算"
+    )
+    entry = LedgerEntry.objects.get()
+    with connection.cursor() as cursor:
+        for sql in (
+            "UPDATE hardship_ledgerentry SET amount = 1 WHERE id = %s",
+            "DELETE FROM hardship_ledgerentry WHERE id = %s",
+        ):
+            with pytest.raises(DatabaseError, match="never"), transaction.atomic():
+                cursor.execute(sql, [entry.pk])
+        cursor.execute("UPDATE hardship_ledgerentry SET org_path = org_path WHERE id = %s", [entry.pk])
+    assert LedgerEntry.objects.get().amount == Decimal("100.00")
