@@ -33,6 +33,8 @@ from gonghui.core.scoping import ScopedManager
 from gonghui.core.tree import PathField
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# Open tickets whose clock runs: the rows the SLA sweep looks at (keep in step with appeals.sweep).
+SWEEP_LIVE = Q(status__in=["registered", "assigned", "signed", "in_progress", "returned", "reopened"], paused=False)
 
 
 class Appeal(TimeStampedModel):
@@ -134,9 +136,22 @@ class Appeal(TimeStampedModel):
         verbose_name = _("诉求工单")
         verbose_name_plural = _("诉求工单")
         indexes = [
-            models.Index(fields=["status", "due_on"], name="appeal_sweep_idx"),
-            models.Index(fields=["status", "sign_due_on"], name="appeal_sign_sweep_idx"),
-            models.Index(fields=["supervised", "supervised_on"], name="appeal_supervised_idx"),
+            # Partial indexes holding exactly the rows each SLA-sweep pass may still act on, so that a
+            # pass touches only those rows (and a re-run touches none) — see appeals.sweep.
+            models.Index(fields=["sla_state", "due_on"], name="appeal_sla_open_idx", condition=SWEEP_LIVE),
+            models.Index(
+                fields=["due_on"], name="appeal_unsupervised_idx", condition=SWEEP_LIVE & Q(supervised_on__isnull=True)
+            ),
+            models.Index(
+                fields=["supervised_on"],
+                name="appeal_to_report_idx",
+                condition=SWEEP_LIVE & Q(supervised=True, reported_on__isnull=True),
+            ),
+            models.Index(
+                fields=["sign_due_on"],
+                name="appeal_unsigned_idx",
+                condition=Q(status="assigned", paused=False, sign_urged_on__isnull=True),
+            ),
             models.Index(fields=["org_path", "status"], name="appeal_path_status_idx"),
             models.Index(fields=["org_path", "registered_on"], name="appeal_path_date_idx"),
             models.Index(fields=["caller_phone_hash", "topic", "registered_at"], name="appeal_caller_idx"),
