@@ -77,3 +77,12 @@ class CallBackForm(SatisfactionForm):
     reached = forms.BooleanField(label=_("已联系上"), required=False, initial=True)
     callback_note = forms.CharField(label=_("回访记录"), required=False, max_length=300)
     satisfaction = forms.ChoiceField(label=_("满意度"), choices=_blank(Satisfaction.choices), required=False)
+
+
+class PortalAppealForm(forms.Form):
+    """A member's own appeal from the portal (会员自助提交诉求)."""
+
+    topic = forms.ChoiceField(label=_("诉求事项"), choices=Topic.choices)
+    request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, initial=RequestType.HELP)
+    text = forms.CharField(label=_("请描述您的诉求"), widget=forms.Textarea(attrs={"rows": 6}), max_length=4000)
+    employer_name = forms.CharField(label=_("用人单位"), required=False, max_length=120)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gonghui.appeals import views
+from gonghui.appeals import portal, views
 
 app_name = "appeals"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("callbacks/<int:pk>/", views.CallBackView.as_view(), name="callback"),
     path("extensions/<int:pk>/<str:decision>/", views.ExtensionDecisionView.as_view(), name="extension_decide"),
     path("rate/<str:token>/", views.RateView.as_view(), name="rate"),
+    path("m/", portal.portal_appeals_view, name="portal"),
     path("<str:number>/", views.AppealDetailView.as_view(), name="detail"),
     path("<str:number>/<slug:move>/", views.AppealMoveView.as_view(), name="move"),
 ]

@@ -136,3 +136,39 @@ def test_it_takes_a_rating_from_the_signed_link_without_login(tree, clock, opera
     again = client.post(url)
     assert again.status_code == 400 and "已评价" in again.content.decode()
     assert client.post(reverse("appeals:rate", args=["forged"])).status_code == 400
+
+
+def _portal_client(mobile: str):
+    from django.test import Client
+
+    from gonghui.members.portal import auth
+
+    client = Client()
+    session = client.session
+    session[auth.SESSION_MOBILE] = mobile
+    session.save()
+    return client
+
+
+def test_it_takes_a_members_own_appeal_in_the_portal(tree, clock):
+    from gonghui.members.tests.helpers import make_member
+
+    membership = make_member(tree.grassroots)
+    client = _portal_client(membership.person.mobile)
+    assert client.get(reverse("appeals:portal")).status_code == 200
+    response = client.post(
+        reverse("appeals:portal"), {"topic": "wages", "request_type": "help", "text": "公司两个月没发工资了"}
+    )
+    assert response.status_code == 302
+    appeal = Appeal.objects.get()
+    assert appeal.channel == "website" and appeal.membership == membership and appeal.person == membership.person
+    assert appeal.intake_org == tree.province and appeal.suggested_org == tree.grassroots
+    page = client.get(reverse("appeals:portal")).content.decode()
+    assert appeal.number in page
+    # Another member's portal shows none of it.
+    assert appeal.number not in _portal_client("+8613911112222").get(reverse("appeals:portal")).content.decode()
+
+
+def test_it_sends_a_visitor_without_a_member_session_to_the_portal_login(db, client):
+    response = client.get(reverse("appeals:portal"))
+    assert response.status_code == 302 and "/m/login/" in response["Location"]
