@@ -9,6 +9,7 @@ from gonghui.accounts.auth import BearerTokenAuth
 from gonghui.appeals.api import router as appeals_router
 from gonghui.benefits.api import router as benefits_router
 from gonghui.core.api import install_error_handlers
+from gonghui.hardship.aid_api import router as aid_router
 from gonghui.hardship.api import router as hardship_router
 from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
 from gonghui.orgs.api import router as orgs_router
@@ -37,5 +38,6 @@ api.add_router("/joins", joins_router)
 api.add_router("/transfers", transfers_router)
 api.add_router("/cards", cards_router)
 api.add_router("/hardship", hardship_router)
+api.add_router("/aid", aid_router)
 api.add_router("/benefits", benefits_router)
 api.add_router("/appeals", appeals_router)

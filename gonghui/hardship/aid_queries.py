@@ -29,6 +29,11 @@ D = Disbursement.Status
 A = AidApplication.Status
 
 
+def _fen(value) -> Decimal:
+    """Sums come back as Decimal('5000') on SQLite: always two places, like the columns."""
+    return (value or ZERO).quantize(ZERO)
+
+
 # --- lists (each one query; related rows joined) ---------------------------------------------------------
 
 
@@ -133,7 +138,7 @@ def ledger_balance(*, budget=None, allowance=None) -> dict[str, Decimal]:
         allocated=Sum("amount", filter=Q(kind=LedgerEntry.Kind.ALLOCATION)),
         spent=Sum("amount", filter=~Q(kind=LedgerEntry.Kind.ALLOCATION)),
     )
-    allocated, spent = sums["allocated"] or ZERO, sums["spent"] or ZERO
+    allocated, spent = _fen(sums["allocated"]), _fen(sums["spent"])
     return {"allocated": allocated, "spent": spent, "available": allocated - spent}
 
 
@@ -162,7 +167,7 @@ def aid_paid_by_programme(user, org, *, year: int | None = None) -> dict[str, di
         .annotate(n=Count("pk"), total=Sum("amount"))
         .order_by("application__programme__name")
     )
-    return {r["application__programme__name"]: {"count": r["n"], "amount": r["total"]} for r in rows}
+    return {r["application__programme__name"]: {"count": r["n"], "amount": _fen(r["total"])} for r in rows}
 
 
 def ledger_paid_by_programme(user, org, *, year: int | None = None) -> dict[str, Decimal]:
@@ -175,7 +180,7 @@ def ledger_paid_by_programme(user, org, *, year: int | None = None) -> dict[str,
     if year:
         qs = qs.filter(disbursement__application__year=year)
     rows = qs.values("disbursement__application__programme__name").annotate(total=Sum("amount"))
-    return {r["disbursement__application__programme__name"]: r["total"] for r in rows}
+    return {r["disbursement__application__programme__name"]: _fen(r["total"]) for r in rows}
 
 
 def convenience_stats(user, org, *, year: int) -> dict:
@@ -184,7 +189,7 @@ def convenience_stats(user, org, *, year: int) -> dict:
     totals = allowances.aggregate(n=Count("pk"), amount=Sum("amount", default=ZERO), spent=Sum("spent", default=ZERO))
     orders = service_orders(user).filter(in_subtree("org_path", org.path), allowance__year=year)
     by_category = {
-        r["category"]: {"count": r["n"], "fund": r["fund"] or ZERO}
+        r["category"]: {"count": r["n"], "fund": _fen(r["fund"])}
         for r in orders.filter(status=ServiceOrder.Status.COMPLETED)
         .order_by()
         .values("category")
@@ -193,8 +198,8 @@ def convenience_stats(user, org, *, year: int) -> dict:
     }
     return {
         "allowances": totals["n"],
-        "granted": totals["amount"],
-        "spent": totals["spent"],
+        "granted": _fen(totals["amount"]),
+        "spent": _fen(totals["spent"]),
         "by_category": by_category,
     }
 
