@@ -400,6 +400,34 @@ def seed_standard_programmes(org: Org, *, acting_user=None) -> list[AidProgramme
     return made
 
 
+DEMO_BUDGETS = {
+    "autumn_education": "200000.00",
+    "winter_relief": "100000.00",
+    "medical_aid": "150000.00",
+    "living_aid": "100000.00",
+}
+
+
+def seed_demo(org: Org, year: int) -> dict:
+    """Demo data for `gonghui demo`: the standard programmes at `org`, a budget for each for `year`,
+    and the 便民服务 allowance of every archived household below `org`. Idempotent."""
+    seed_standard_programmes(org)
+    budgets = 0
+    for programme in AidProgramme.objects.filter(org=org, code__in=list(DEMO_BUDGETS)):
+        if not Budget.objects.filter(org=org, programme=programme, year=year).exists():
+            do_set_budget(
+                acting_user=None,
+                org=org,
+                programme=programme,
+                year=year,
+                amount=DEMO_BUDGETS[programme.code],
+                reason="演示数据：年度预算",
+            )
+            budgets += 1
+    allowances = do_grant_convenience_allowances(acting_user=None, org=org, year=year)
+    return {"budgets": budgets, "allowances": allowances}
+
+
 # --- applications ---------------------------------------------------------------------------------------
 
 

@@ -368,3 +368,12 @@ def test_it_refuses_applications_to_an_inactive_programme(hp, household, member,
     )
     with pytest.raises(ValidationError, match="停止受理"):
         apply(programmes["winter_relief"], member, user=hp.own)
+
+
+def test_it_seeds_demo_programmes_budgets_and_allowances_once(tree, household, clock):
+    from gonghui.hardship.models_aid import Budget, ConvenienceAllowance
+
+    assert aid.seed_demo(tree.district, clock.today.year) == {"budgets": 4, "allowances": 1}
+    assert aid.seed_demo(tree.district, clock.today.year) == {"budgets": 0, "allowances": 0}
+    assert Budget.objects.get(programme__code="autumn_education").amount == d("200000.00")
+    assert ConvenienceAllowance.objects.get().archive == household
