@@ -789,7 +789,7 @@ def do_reject_application(*, acting_user, application, reason: str) -> AidApplic
     _require(acting_user, "hardship.change", application.org)
     if application.status == A.APPROVED:
         _require(acting_user, "hardship.approve", application.programme.org)
-        if application.disbursements.exclude(status__in=[D.FAILED, D.REJECTED]).exists():
+        if application.disbursements.exclude(status__in=[D.FAILED, D.REJECTED, D.CANCELLED]).exists():
             raise ValidationError({"disbursement": _("已有发放记录，不能作不予资助处理")})
     reason = core._reason(reason)
     return _set_status(
@@ -1027,6 +1027,31 @@ def do_reject_disbursement(*, acting_user, disbursement, note: str) -> Disbursem
         before={"status": D.PROPOSED},
         after={"status": D.REJECTED},
         reason=note,
+    )
+    return disbursement
+
+
+@transaction.atomic
+def do_cancel_disbursement(*, acting_user, disbursement, reason: str) -> Disbursement:
+    """撤销 an approved disbursement not yet in a batch (an error found after approval): the money
+    goes back to the budget through a reversal row; the application may be paid again."""
+    disbursement = _lock_disbursement(disbursement)
+    _require(acting_user, "finance.approve", disbursement.budget.org)
+    if disbursement.status != D.APPROVED:
+        raise _transition_error(disbursement.get_status_display(), _("撤销发放"), disbursement.status)
+    reason = core._reason(reason)
+    _reverse_draw(disbursement, acting_user=acting_user, memo=f"撤销发放：{reason}")
+    disbursement.status = D.CANCELLED
+    disbursement.settle_note = reason
+    disbursement.save(update_fields=["status", "settle_note"])
+    _audit(
+        acting_user,
+        "hardship.disbursement_cancel",
+        disbursement,
+        disbursement.budget.org,
+        before={"status": D.APPROVED},
+        after={"status": D.CANCELLED, "amount": disbursement.amount},
+        reason=reason,
     )
     return disbursement
 

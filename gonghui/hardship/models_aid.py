@@ -289,6 +289,7 @@ class Disbursement(models.Model):
         PAID = "paid", _("已发放")
         FAILED = "failed", _("发放失败（已退回预算）")
         REJECTED = "rejected", _("审核未通过")
+        CANCELLED = "cancelled", _("已撤销（已退回预算）")
 
     application = models.ForeignKey(AidApplication, on_delete=models.PROTECT, related_name="disbursements")
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="disbursements")

@@ -377,3 +377,18 @@ def test_it_seeds_demo_programmes_budgets_and_allowances_once(tree, household, c
     assert aid.seed_demo(tree.district, clock.today.year) == {"budgets": 0, "allowances": 0}
     assert Budget.objects.get(programme__code="autumn_education").amount == d("200000.00")
     assert ConvenienceAllowance.objects.get().archive == household
+
+
+def test_it_audits_objections_rejections_and_switching_a_programme_off(hp, application, programmes):
+    a = aid.do_check_application(acting_user=hp.own, application=application, person_name="王帮扶", reason="属实")
+    (a,) = aid.do_start_aid_notice(acting_user=hp.own, applications=[a], place="公告栏")
+    objection = aid.do_log_aid_objection(acting_user=hp.own, application=a, text="有异议")
+    aid.do_reject_application(acting_user=hp.own, application=a, reason="主动放弃")
+    aid.do_set_programme_active(
+        acting_user=hp.own, programme=programmes["autumn_education"], active=False, reason="本年度结束"
+    )
+    assert entries("hardship.aid_objection")[0].after == {"objection": objection.pk}
+    (rejected,) = entries("hardship.aid_reject")
+    assert rejected.reason == "主动放弃" and rejected.before == {"status": "notice"}
+    (off,) = entries("hardship.programme_active")
+    assert off.before == {"active": True} and off.after == {"active": False}

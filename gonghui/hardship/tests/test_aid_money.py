@@ -438,3 +438,36 @@ def test_it_refuses_a_bad_failure_list_and_writes_nothing(tree, hp, fp, two_appr
         aid.do_reconcile_batch(acting_user=fp.own, batch=batch, failed=failed)
     assert "failed" in e.value.message_dict
     assert money_state() == before
+
+
+def test_it_cancels_an_approved_disbursement_back_into_the_budget(tree, hp, fp, approved, autumn):
+    b = budget(tree.district, autumn, "6000.00")
+    done = aid.do_approve_disbursement(acting_user=fp.own, disbursement=propose(approved, user=hp.own))
+    with pytest.raises(ValidationError, match="reason"):
+        aid.do_cancel_disbursement(acting_user=fp.own, disbursement=done, reason="")
+    with pytest.raises(ActionPermissionError):
+        aid.do_cancel_disbursement(acting_user=fp.sibling, disbursement=done, reason="错误")
+    gone = aid.do_cancel_disbursement(acting_user=fp.ancestor, disbursement=done, reason="金额录入错误")
+    assert gone.status == D.CANCELLED
+    b.refresh_from_db()
+    assert b.spent == 0
+    reversal = LedgerEntry.objects.get(kind="reversal")
+    assert reversal.amount == d("-5000.00") and reversal.reverses.kind == "draw"
+    assert entries("hardship.disbursement_cancel")[0].after["status"] == "cancelled"
+    assert_ledger_matches(b)
+    with pytest.raises(TransitionError, match="已撤销"):
+        aid.do_cancel_disbursement(acting_user=fp.own, disbursement=gone, reason="再撤销")
+    assert propose(approved, user=hp.own).status == D.PROPOSED
+
+
+def test_it_audits_batches_and_sent_back_disbursements(tree, hp, fp, two_approved, approved):
+    batch = aid.do_create_batch(acting_user=hp.own, org=tree.district, disbursements=two_approved)
+    (entry,) = entries("hardship.batch_create")
+    assert entry.actor == hp.own and entry.after["total"] == str(batch.total)
+    # a further proposal for a failed one, sent back by the checker
+    do_export_bank_file(acting_user=fp.own, batch=batch)
+    aid.do_reconcile_batch(acting_user=fp.own, batch=batch, failed={two_approved[0].pk: "户名不符"})
+    again = propose(AidApplication.objects.get(pk=two_approved[0].application_id), user=hp.own)
+    aid.do_reject_disbursement(acting_user=fp.own, disbursement=again, note="仍不符")
+    (sent_back,) = entries("hardship.disbursement_reject")
+    assert sent_back.reason == "仍不符" and sent_back.after == {"status": "rejected"}

@@ -180,3 +180,15 @@ def test_it_reports_the_fund_for_a_subtree(tree, hp, archive, provider, clock):
         "by_category": {"utilities_repair": {"count": 1, "fund": d("200.00")}},
     }
     assert aid_queries.convenience_stats(hp.sibling, tree.city, year=clock.today.year)["allowances"] == 0
+
+
+def test_it_audits_providers_dispatches_and_cancellations(hp, archive, provider):
+    order = dispatch(archive, provider, hp.own)
+    aid.do_cancel_service_order(acting_user=hp.own, order=order, reason="已自行修好")
+    assert entries("hardship.provider_add")[0].after["categories"] == ["utilities_repair", "appliance_repair"]
+    assert entries("hardship.service_dispatch")[0].after == {
+        "archive": archive.pk,
+        "category": "utilities_repair",
+        "provider": provider.pk,
+    }
+    assert entries("hardship.service_cancel")[0].reason == "已自行修好"
