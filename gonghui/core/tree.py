@@ -52,18 +52,34 @@ def ancestor_ids(path: str) -> list[int]:
     return [int(part) for part in path.split(PATH_SEP) if part]
 
 
-class PathField(models.CharField):
-    """A materialised path column: byte-order collation on PostgreSQL, BINARY on SQLite."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 255)
-        super().__init__(*args, **kwargs)
+class ByteOrderCharField(models.CharField):
+    """A CharField compared in byte (code point) order on both databases: collation "C" on
+    PostgreSQL, SQLite's default BINARY. Prefix searches on it are plain B-tree ranges
+    (`prefix_range`), which a locale collation would not keep contiguous."""
 
     def db_parameters(self, connection):
         params = super().db_parameters(connection)
         if connection.vendor == "postgresql":
             params["collation"] = "C"
         return params
+
+
+def prefix_range(field: str, prefix: str) -> Q:
+    """Q for `field` starting with `prefix`, as a range an ordinary index serves on both databases.
+
+    SQLite's LIKE is case-insensitive, so `startswith` (LIKE 'x%') never uses an index there;
+    on PostgreSQL LIKE needs a pattern-ops index. The range needs a ByteOrderCharField.
+    """
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+class PathField(ByteOrderCharField):
+    """A materialised path column: byte-order collation on PostgreSQL, BINARY on SQLite."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 255)
+        super().__init__(*args, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()

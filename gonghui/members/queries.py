@@ -9,11 +9,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from gonghui.core.scoping import access_object, user_scope_paths
-from gonghui.core.tree import in_any_subtree, in_subtree
+from gonghui.core.tree import in_any_subtree, in_subtree, prefix_range
 from gonghui.members.models import JoinApplication, Membership, MembershipEvent, RoutingRule, TransferRequest
 from gonghui.members.states import JoinStatus, MembershipStatus, TransferStatus
 from gonghui.people.actions import doc_index
 from gonghui.people.identity import DocType, normalise_mobile, parse_document
+from gonghui.people.models import Person
 
 MEMBER_NO_RE = re.compile(r"^\d{16}$")
 PINYIN_RE = re.compile(r"^[a-zA-Z]{1,40}$")
@@ -42,10 +43,14 @@ def search_q(q: str) -> Q:
             return Q(person__mobile=normalise_mobile(q))
         except ValidationError:
             return Q(pk__in=[])
+    # Names as a person subquery over index ranges: a plain join lets SQLite's planner (which has
+    # no statistics) start from the scope's path range and join every member of the scope.
     if PINYIN_RE.match(q):
         lower = q.lower()
-        return Q(person__name_initials__startswith=lower) | Q(person__name_pinyin__startswith=lower)
-    return Q(person__name__startswith=q)
+        people = Person.objects.filter(prefix_range("name_initials", lower) | prefix_range("name_pinyin", lower))
+    else:
+        people = Person.objects.filter(prefix_range("name", q))
+    return Q(person_id__in=people.values("pk"))
 
 
 def member_list(user, *, q: str = "", status: str = "", worker_type: str = "", org=None, action: str = "view"):

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.models import TimeStampedModel
+from gonghui.core.tree import ByteOrderCharField
 from gonghui.people.choices import EDUCATION, ETHNIC_GROUPS, HUKOU_TYPES, POLITICAL_STATUS, choices
 from gonghui.people.identity import DocType, Sex
 
@@ -16,9 +17,11 @@ class Person(TimeStampedModel):
     whole number goes through `people.actions.reveal_document`, which writes an audit entry.
     """
 
-    name = models.CharField(_("姓名"), max_length=30)
-    name_pinyin = models.CharField(_("姓名拼音"), max_length=120, blank=True, db_index=True)
-    name_initials = models.CharField(_("拼音首字母"), max_length=30, blank=True, db_index=True)
+    # Byte-order columns with indexes: member search matches name, pinyin and initials by prefix
+    # range (core.tree.prefix_range), which must stay an index range on both databases.
+    name = ByteOrderCharField(_("姓名"), max_length=30)
+    name_pinyin = ByteOrderCharField(_("姓名拼音"), max_length=120, blank=True, db_index=True)
+    name_initials = ByteOrderCharField(_("拼音首字母"), max_length=30, blank=True, db_index=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=10, choices=choices(ETHNIC_GROUPS), blank=True)
@@ -38,6 +41,8 @@ class Person(TimeStampedModel):
     class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
+        # A plain index, not db_index: that would add a redundant varchar_pattern_ops twin on PostgreSQL.
+        indexes = [models.Index(fields=["name"], name="person_name_idx")]
 
     def __str__(self):
         return self.name
