@@ -6,10 +6,13 @@ portal, whose membership is passed explicitly); permission on the org's subtree 
 audit entry in the same transaction.
 
 Voucher claims are exact under concurrency:
-- the quota: the claim's last statement is `UPDATE campaign SET issued = issued + 1 WHERE id = …
-  AND issued < quota`; when it touches no row the whole claim rolls back (and a CHECK constraint
-  keeps `issued ≤ quota` in the database whatever happens). The campaign row is locked only from
-  that UPDATE to the commit, so claimants do not queue behind each other's other work;
+- the quota: publishing splits it over a few `CampaignShard` rows whose quotas sum to the campaign's.
+  A claim takes one with `UPDATE shard SET issued = issued + 1 WHERE … AND issued < quota` on a shard
+  it locks with SKIP LOCKED (another shard when one is busy; waiting only when all free ones are
+  busy); a CHECK keeps `issued ≤ quota` per shard in the database whatever happens. On PostgreSQL the
+  shard update, the voucher and its audit entry are one statement, atomic by itself; when no shard
+  has room the claim is refused and nothing is written. No single hot row: claimants commit in
+  parallel instead of queueing on the campaign row;
 - the per-member limit: each voucher carries its holder's sequence number in the campaign under a
   unique constraint, so two simultaneous claims by one member collide in the database; the loser
   retries, sees the winner's voucher and is refused if the limit is reached.
@@ -18,11 +21,16 @@ Voucher claims are exact under concurrency:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
+import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +38,7 @@ from django.utils.translation import gettext as _
 from gonghui.benefits import eligibility, vouchers
 from gonghui.benefits.models import (
     Campaign,
+    CampaignShard,
     CardUse,
     Feedback,
     MedicalReduction,
@@ -553,10 +562,15 @@ def do_update_campaign(*, acting_user, campaign: Campaign, data: dict, partners=
             raise ValidationError({name: [_("活动已发布，不能修改此项")] for name in sorted(fixed)})
         if "quota" in data and int(data["quota"]) < campaign.issued:
             raise ValidationError({"quota": [_("总数量不能少于已发放的 %(n)s 张") % {"n": campaign.issued}]})
+        reshard = "quota" in data
+    else:
+        reshard = False
     before = _snapshot(campaign, CAMPAIGN_FIELDS)
     _apply(campaign, data, CAMPAIGN_FIELDS)
     _check_campaign(campaign)
     campaign.save()
+    if reshard:
+        _reshard(campaign)
     if partners is not None:
         _set_partners(campaign, partners)
     after = _snapshot(campaign, CAMPAIGN_FIELDS)
@@ -582,6 +596,7 @@ def do_publish_campaign(*, acting_user, campaign: Campaign) -> Campaign:
     campaign.status = PublishStatus.PUBLISHED
     campaign.published_at = timezone.now()
     campaign.save(update_fields=["status", "published_at", "updated_at"])
+    _make_shards(campaign)
     audit.record(
         actor=acting_user,
         action="benefits.campaign_publish",
@@ -640,6 +655,39 @@ def period_start(campaign: Campaign, now: dt.datetime) -> dt.datetime | None:
     return local
 
 
+SHARDS = 16
+TAKE_PASSES = 20
+
+
+def _make_shards(campaign: Campaign) -> None:
+    n = max(1, min(SHARDS, campaign.quota))
+    base, extra = divmod(campaign.quota, n)
+    CampaignShard.objects.bulk_create(
+        [CampaignShard(campaign=campaign, number=i, quota=base + (1 if i < extra else 0)) for i in range(n)]
+    )
+
+
+def _reshard(campaign: Campaign) -> None:
+    """A published campaign's quota changed: spread what is left over the shards (locked), never below their issued."""
+    shards = list(CampaignShard.objects.select_for_update().filter(campaign=campaign).order_by("number"))
+    issued = sum(s.issued for s in shards)
+    if campaign.quota < issued:
+        raise ValidationError({"quota": [_("总数量不能少于已发放的 %(n)s 张") % {"n": issued}]})
+    base, extra = divmod(campaign.quota - issued, len(shards))
+    for i, shard in enumerate(shards):
+        shard.quota = shard.issued + base + (1 if i < extra else 0)
+    CampaignShard.objects.bulk_update(shards, ["quota"])
+
+
+def _room_left(campaign: Campaign) -> int:
+    return (
+        CampaignShard.objects.filter(campaign_id=campaign.pk, campaign__status=PublishStatus.PUBLISHED).aggregate(
+            n=Sum(F("quota") - F("issued"))
+        )["n"]
+        or 0
+    )
+
+
 def _check_open(campaign: Campaign, now: dt.datetime) -> None:
     if campaign.status != PublishStatus.PUBLISHED:
         raise ClaimRefused(_("活动当前状态为“%(s)s”，不能领取") % {"s": campaign.get_status_display()}, "closed")
@@ -647,8 +695,6 @@ def _check_open(campaign: Campaign, now: dt.datetime) -> None:
         raise ClaimRefused(_("活动将于 %(t)s 开始领取") % {"t": _local(campaign.claim_starts)}, "not_started")
     if now >= campaign.claim_ends:
         raise ClaimRefused(_("活动已于 %(t)s 截止领取") % {"t": _local(campaign.claim_ends)}, "ended")
-    if campaign.issued >= campaign.quota:
-        raise ClaimRefused(_("已领完（共 %(q)s 张）") % {"q": campaign.quota}, "sold_out")
 
 
 def _check_member_limits(campaign: Campaign, held: list[tuple[int, dt.datetime]], now: dt.datetime) -> int:
@@ -685,6 +731,121 @@ def _new_voucher(campaign: Campaign, membership: Membership, seq: int, now: dt.d
     )
 
 
+@dataclass
+class _OrgRef:
+    pk: int
+    path: str
+
+
+_claims_since_seal = itertools.count(1)
+SEAL_EVERY_CLAIMS = 200
+
+
+def _seal_now_and_then() -> None:
+    """Claims write their audit entries without scheduling a seal each (one task row per claim would
+    double the claim's writes): every SEAL_EVERY_CLAIMS-th claim of a process queues one, and every
+    other action's seal (and `gonghui seal-audit`) covers whatever is unsealed."""
+    from django.conf import settings
+
+    if next(_claims_since_seal) % SEAL_EVERY_CLAIMS == 0 and getattr(settings, "AUDIT_SEAL_ON_COMMIT", True):
+        from gonghui.core.tasks import seal_audit_task
+
+        transaction.on_commit(seal_audit_task.enqueue, robust=True)
+
+
+def _take_from_a_shard(campaign: Campaign) -> bool:
+    """Other databases (SQLite: write transactions are serialised): the first shard with room."""
+    shard = (
+        CampaignShard.objects.filter(
+            campaign_id=campaign.pk, campaign__status=PublishStatus.PUBLISHED, issued__lt=F("quota")
+        )
+        .order_by("number")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return bool(shard) and bool(
+        CampaignShard.objects.filter(pk=shard, issued__lt=F("quota")).update(issued=F("issued") + 1)
+    )
+
+
+def _claim_in_one_statement(campaign: Campaign, voucher: Voucher, entry) -> int | None:
+    """PostgreSQL: take one from a shard of the quota, insert the voucher and its audit entry — one statement.
+
+    The shard is chosen from a random starting point and locked with SKIP LOCKED, so concurrent
+    claimants spread over the shards. When every shard with room is locked at that instant, the claim
+    waits for one of them (a plain UPDATE of that row) and looks again; it is refused only when a fresh
+    read finds no room at all. Returns the voucher id, or None when the quota is gone.
+    """
+    for attempt in range(TAKE_PASSES):
+        pk = _one_statement(campaign, voucher, entry, skip_locked=attempt % 2 == 0)
+        if pk is not None:
+            return pk
+        if attempt % 2 == 0 and _room_left(campaign) <= 0:
+            return None
+    raise ClaimRefused(_("领取人数较多，请稍后再试"), "busy")
+
+
+def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: bool) -> int | None:
+    c, sh, v, a = Campaign._meta.db_table, CampaignShard._meta.db_table, Voucher._meta.db_table, entry._meta.db_table
+    # SKIP LOCKED: lock a free shard without waiting. Otherwise pick one shard with room from the snapshot and
+    # let the UPDATE wait for that one row only (a statement never waits while holding another shard: no deadlock).
+    lock = "FOR UPDATE OF s SKIP LOCKED" if skip_locked else ""
+    sql = f"""
+        WITH shard AS (
+            SELECT s.id FROM {sh} s JOIN {c} c ON c.id = s.campaign_id
+            WHERE s.campaign_id = %s AND c.status = %s AND s.issued < s.quota
+            ORDER BY (s.number + %s) %% {SHARDS}
+            LIMIT 1 {lock}
+        ), taken AS (
+            UPDATE {sh} SET issued = issued + 1
+            WHERE id = (SELECT id FROM shard) AND issued < quota
+            RETURNING campaign_id
+        ), voucher AS (
+            INSERT INTO {v} (campaign_id, membership_id, code, member_seq, org_path, member_org_path, province_id,
+                             status, channel, issued_at, expires_at, redeemed_place, revoke_reason)
+            SELECT taken.campaign_id, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '' FROM taken
+            RETURNING id
+        ), entry AS (
+            INSERT INTO {a} (at, actor_id, actor_label, action, object_type, object_id, object_label, org_id,
+                             org_path, before, after, reason, request_id, entry_hash)
+            SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, %s::jsonb, %s, %s, %s FROM voucher
+        )
+        SELECT id FROM voucher
+    """
+    params = [
+        campaign.pk,
+        PublishStatus.PUBLISHED,
+        secrets.randbelow(SHARDS),
+        voucher.membership_id,
+        voucher.code,
+        voucher.member_seq,
+        voucher.org_path,
+        voucher.member_org_path,
+        voucher.province_id,
+        voucher.status,
+        voucher.channel,
+        voucher.issued_at,
+        voucher.expires_at,
+        entry.at,
+        entry.actor_id,
+        entry.actor_label,
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        entry.object_label,
+        entry.org_id,
+        entry.org_path,
+        json.dumps(entry.after, cls=DjangoJSONEncoder, ensure_ascii=False),
+        entry.reason,
+        entry.request_id,
+        entry.entry_hash,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def do_claim_voucher(*, acting_user=None, campaign: Campaign, membership: Membership, now=None) -> Voucher:
     """A member claims one voucher (portal or API). Raises ClaimRefused (a ValidationError) with the reason.
 
@@ -696,9 +857,12 @@ def do_claim_voucher(*, acting_user=None, campaign: Campaign, membership: Member
     verdict = verdict_for(campaign, membership)
     if not verdict:
         raise ClaimRefused(_("不符合领取条件：%s") % "；".join(verdict.reasons), "not_eligible", verdict.reasons)
+    single_statement = connection.vendor == "postgresql"
     for attempt in range(CLAIM_RETRIES):
         try:
-            with transaction.atomic():
+            # PostgreSQL outside a transaction: one INSERT … statement is the whole claim (atomic by itself).
+            scope = nullcontext() if single_statement and not connection.in_atomic_block else transaction.atomic()
+            with scope:
                 if attempt == 0 and campaign.per_member_limit == 1 and not campaign.per_period_limit:
                     # One per member: the unique (campaign, member, seq=1) answers a repeat; the retry explains it.
                     held = []
@@ -710,23 +874,26 @@ def do_claim_voucher(*, acting_user=None, campaign: Campaign, membership: Member
                     )
                 seq = _check_member_limits(campaign, held, now)
                 voucher = _new_voucher(campaign, membership, seq, now, "claim")
-                voucher.save(force_insert=True)
-                audit.record(
+                entry = audit.build_entry(
                     actor=acting_user,
                     action="benefits.voucher_claim",
                     object_type="benefits.voucher",
-                    object_id=voucher.pk,
+                    object_id=voucher.code,
                     object_label=voucher.code,
-                    org=campaign.org,
+                    org=_OrgRef(campaign.org_id, campaign.org_path),
                     after={"campaign": campaign.pk, "member_no": membership.member_no, "seq": seq},
                     at=now,
                 )
-                # Last statement: the campaign row is locked only from here to the commit.
-                taken = Campaign.objects.filter(
-                    pk=campaign.pk, status=PublishStatus.PUBLISHED, issued__lt=F("quota")
-                ).update(issued=F("issued") + 1)
+                if single_statement:
+                    voucher.pk = _claim_in_one_statement(campaign, voucher, entry)
+                    taken = voucher.pk is not None
+                else:
+                    voucher.save(force_insert=True)
+                    entry.save(force_insert=True)
+                    taken = _take_from_a_shard(campaign)
                 if not taken:
                     raise ClaimRefused(_("已领完（共 %(q)s 张）") % {"q": campaign.quota}, "sold_out")
+            _seal_now_and_then()
             return voucher
         except IntegrityError:
             # The same member claimed at the same moment (member_seq collision): look again.
@@ -770,8 +937,8 @@ def do_bulk_issue(*, acting_user, campaign: Campaign, chunk_size: int = 2000, no
             break
         last_id = ids[-1][0]
         with transaction.atomic():
-            locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-            remaining = locked.quota - locked.issued
+            shards = list(CampaignShard.objects.select_for_update().filter(campaign=campaign).order_by("number"))
+            remaining = sum(s.quota - s.issued for s in shards)
             if remaining <= 0:
                 result.sold_out = True
                 break
@@ -794,7 +961,12 @@ def do_bulk_issue(*, acting_user, campaign: Campaign, chunk_size: int = 2000, no
                 rows.append(_new_voucher(campaign, member, held + 1, now, "bulk"))
             if rows:
                 Voucher.objects.bulk_create(rows, batch_size=1000)
-                Campaign.objects.filter(pk=campaign.pk).update(issued=F("issued") + len(rows))
+                left = len(rows)
+                for shard in shards:
+                    take = min(left, shard.quota - shard.issued)
+                    shard.issued += take
+                    left -= take
+                CampaignShard.objects.bulk_update(shards, ["issued"])
                 audit.record(
                     actor=acting_user,
                     action="benefits.voucher_bulk_issue",

@@ -273,7 +273,8 @@ def _campaign(user, campaign_id: int, action: str = VIEW) -> Campaign:
 @router.get("/campaigns", response={200: list[CampaignOut], **ERRORS}, summary="消费券活动（本人范围）")
 @paginate(PagePagination)
 def list_campaigns(request, under: str | None = None, status: str | None = None):
-    rows = Campaign.objects.restrict(request.auth, VIEW).select_related("org").order_by("-claim_starts", "-pk")
+    rows = queries.with_issued(Campaign.objects.restrict(request.auth, VIEW).select_related("org"))
+    rows = rows.order_by("-claim_starts", "-pk")
     if under:
         rows = rows.filter(in_subtree("org_path", _org(request.auth, under).path))
     if status:

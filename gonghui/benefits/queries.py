@@ -32,14 +32,45 @@ VIEW = "benefit.view"
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
+# What eligibility, the claim and its audit entry read: the rest of the rows stays in the database.
+CLAIMANT_FIELDS = (
+    "member_no",
+    "status",
+    "org_path",
+    "province_id",
+    "worker_type",
+    "gig_subtype",
+    "skill_level",
+    "person__name",
+    "person__verified_at",
+    "person__birth_date",
+)
+
+
 def claimant(person=None, *, membership_id=None) -> Membership | None:
     """The current membership of a person (or by id) with its person and `has_card`, in one query."""
-    rows = Membership.objects.select_related("person", "org").annotate(has_card=eligibility.active_card_exists())
+    rows = (
+        Membership.objects.select_related("person")
+        .only(*CLAIMANT_FIELDS)
+        .annotate(has_card=eligibility.active_card_exists())
+    )
     if membership_id is not None:
         return rows.filter(pk=membership_id).first()
     if person is None:
         return None
     return rows.filter(person=person, status__in=list(CURRENT)).first()
+
+
+def with_issued(campaigns):
+    """Campaigns with their issued count (the sum over the quota shards) in the same query."""
+    from django.db.models import OuterRef, Subquery
+
+    from gonghui.benefits.models import CampaignShard
+
+    total = (
+        CampaignShard.objects.filter(campaign=OuterRef("pk")).values("campaign").annotate(n=Sum("issued")).values("n")
+    )
+    return campaigns.annotate(issued_total=Subquery(total))
 
 
 def segment_members(campaign: Campaign, *, now=None):

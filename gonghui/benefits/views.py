@@ -126,7 +126,8 @@ class CampaignListView(ScopedListView):
     template_name = "benefits/campaigns.html"
 
     def get_queryset(self, filters):
-        return Campaign.objects.restrict(self.request.user, VIEW).select_related("org").order_by("-claim_starts", "-pk")
+        rows = Campaign.objects.restrict(self.request.user, VIEW).select_related("org")
+        return queries.with_issued(rows).order_by("-claim_starts", "-pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -14,6 +14,7 @@ from gonghui.benefits import actions, queries
 from gonghui.benefits.actions import ClaimRefused
 from gonghui.benefits.models import Campaign, Voucher
 from gonghui.benefits.tests.helpers import make_campaign
+from gonghui.core import audit
 from gonghui.core.models import AuditEntry
 from gonghui.core.testing import build_tree
 from gonghui.members.tests.helpers import make_member
@@ -77,6 +78,9 @@ def test_it_issues_exactly_the_quota_to_200_concurrent_claimants():
     assert Campaign.objects.get(pk=campaign.pk).issued == 100
     assert Voucher.objects.values("membership").distinct().count() == 100
     assert AuditEntry.objects.filter(action="benefits.voucher_claim").count() == 100
+    # The single-statement claims wrote entries the audit chain seals and verifies like any other.
+    audit.seal()
+    assert audit.verify().ok
 
 
 def test_one_member_claiming_from_many_threads_gets_only_the_limit():
