@@ -41,8 +41,10 @@ class Appeal(TimeStampedModel):
     number = models.CharField(_("工单号"), max_length=20, unique=True)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
 
+    # Foreign keys whose lookups a composite index below already serves, or that nothing filters
+    # by, carry no index of their own: every index is rewritten by each sweep UPDATE.
     intake_org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("受理工会"), on_delete=models.PROTECT, related_name="appeals_taken"
+        "orgs.Org", verbose_name=_("受理工会"), on_delete=models.PROTECT, related_name="appeals_taken", db_index=False
     )
     org = models.ForeignKey(
         "orgs.Org", verbose_name=_("当前承办工会"), on_delete=models.PROTECT, related_name="appeals"
@@ -50,15 +52,33 @@ class Appeal(TimeStampedModel):
     org_path = PathField(_("组织路径"), editable=False)
     province_id = models.BigIntegerField(null=True, blank=True, editable=False)
     suggested_org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("建议承办工会"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "orgs.Org",
+        verbose_name=_("建议承办工会"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     # Requester (诉求人): a known person / member, or a caller who gives a name and phone, or anonymous.
     person = models.ForeignKey(
-        "people.Person", verbose_name=_("诉求人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "people.Person",
+        verbose_name=_("诉求人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     membership = models.ForeignKey(
-        "members.Membership", verbose_name=_("会员"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "members.Membership",
+        verbose_name=_("会员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     anonymous = models.BooleanField(_("匿名"), default=False)
     caller_name = models.CharField(_("来电人"), max_length=30, blank=True)
@@ -105,7 +125,13 @@ class Appeal(TimeStampedModel):
     resolved_on = models.DateField(_("办结日期"), null=True, blank=True)
     resolved_on_time = models.BooleanField(_("按期办结"), null=True, blank=True)
     resolved_org = models.ForeignKey(
-        "orgs.Org", verbose_name=_("办结工会"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "orgs.Org",
+        verbose_name=_("办结工会"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     amount_recovered = models.DecimalField(_("追回金额"), default=0, **MONEY)
     not_accepted_reason = models.CharField(_("不予受理理由"), max_length=300, blank=True)
@@ -123,7 +149,13 @@ class Appeal(TimeStampedModel):
     crisis = models.BooleanField(_("心理危机"), default=False)
     crisis_reason = models.CharField(_("危机判断依据"), max_length=300, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", verbose_name=_("重复来电关联"), null=True, blank=True, on_delete=models.PROTECT, related_name="repeats"
+        "self",
+        verbose_name=_("重复来电关联"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repeats",
+        db_index=False,
     )
     repeat_calls = models.PositiveSmallIntegerField(_("重复来电次数"), default=0)
 

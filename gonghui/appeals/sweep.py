@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection, models, transaction
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -148,14 +148,13 @@ def sweep(today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
         _events(unsigned, E.URGED, _("超时未签收，系统催办"), now, to_org=F("org_id"))
         result["sign_overdue"] = unsigned.update(sign_urged_on=today)
 
-        # 3. overdue.
-        overdue = live.filter(sla_state__in=[SlaState.OK, SlaState.DUE_SOON], due_on__lt=today)
-        result["overdue"] = overdue.update(sla_state=SlaState.OVERDUE, overdue_since=today)
-
-        # 4. supervision the day after a missed deadline, escalated to the org above.
+        # 3 + 4. overdue, and supervision the day after a missed deadline, escalated to the org above.
+        # The supervision rows, notices and events are written first (from the rows not yet
+        # supervised); then one UPDATE marks a ticket both overdue and supervised, so each ticket
+        # gets one new row version, not two (what an UPDATE costs on PostgreSQL).
         to_supervise = live.filter(supervised_on__isnull=True, due_on__lt=today, supervised=False)
         reason = _("超过办理期限未办结，系统自动督办")
-        _insert_select(
+        result["supervised"] = _insert_select(
             Supervision,
             {
                 "appeal": F("pk"),
@@ -171,7 +170,16 @@ def sweep(today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
         has_parent = to_supervise.annotate(_parent=_upper(F("parent_id"))).filter(_parent__isnull=False)
         _notices(has_parent, N.ESCALATION, _upper(F("parent_id")), today, now)
         _events(to_supervise, E.SUPERVISION_OPENED, reason, now, from_org=parent, to_org=F("org_id"))
-        result["supervised"] = to_supervise.update(supervised=True, supervised_on=today)
+        overdue = live.filter(sla_state__in=[SlaState.OK, SlaState.DUE_SOON], due_on__lt=today)
+        unsupervised = Q(supervised_on__isnull=True)
+        result["overdue"] = overdue.update(
+            sla_state=SlaState.OVERDUE,
+            overdue_since=today,
+            supervised=Case(When(unsupervised, then=Value(True)), default=F("supervised")),
+            supervised_on=Coalesce(F("supervised_on"), Value(today, output_field=models.DateField())),
+        )
+        # Tickets already marked overdue but never supervised (rare: the partial index holds only them).
+        to_supervise.update(supervised=True, supervised_on=today)
 
         # 5. more than 5 working days after supervision and still open → reported upward.
         to_report = live.filter(supervised=True, reported_on__isnull=True, supervised_on__lte=report_cutoff)
