@@ -118,3 +118,7 @@ class CampaignForm(RuleFields):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=300)
+
+
+class PartnerStaffForm(forms.Form):
+    username = forms.CharField(label=_("工作人员账号（用户名）"), max_length=150)

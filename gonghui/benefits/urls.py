@@ -8,6 +8,7 @@ urlpatterns = [
     path("partners/new/", views.PartnerCreateView.as_view(), name="partner_create"),
     path("partners/<int:pk>/", views.PartnerDetailView.as_view(), name="partner"),
     path("partners/<int:pk>/offers/new/", views.OfferCreateView.as_view(), name="offer_create"),
+    path("partners/<int:pk>/staff/new/", views.PartnerStaffAddView.as_view(), name="staff_add"),
     path("campaigns/", views.CampaignListView.as_view(), name="campaigns"),
     path("campaigns/new/", views.CampaignCreateView.as_view(), name="campaign_create"),
     path("campaigns/<int:pk>/", views.CampaignDetailView.as_view(), name="campaign"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from gonghui.benefits import actions, eligibility, queries, vouchers
-from gonghui.benefits.forms import CampaignForm, OfferForm, PartnerForm
+from gonghui.benefits.forms import CampaignForm, OfferForm, PartnerForm, PartnerStaffForm
 from gonghui.benefits.models import Campaign, Offer, Partner
 from gonghui.core.errors import error_message
 from gonghui.core.scoping import access_object, user_can
@@ -116,6 +116,34 @@ class OfferCreateView(ActionFormView):
     def perform(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         actions.do_create_offer(acting_user=self.request.user, partner=self.partner, data=data)
+        return self.partner
+
+
+class PartnerStaffAddView(ActionFormView):
+    """Give an existing account (visible to the organiser) the partner role for this partner."""
+
+    form_class = PartnerStaffForm
+    submit_label = gettext_lazy("添加")
+    success_message = gettext_lazy("已添加商户工作人员")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.partner = access_object(Partner.objects.select_related("org"), request.user, VIEW, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def title(self):
+        return _("为“%(p)s”添加工作人员") % {"p": self.partner.name}
+
+    def perform(self, form):
+        from gonghui.accounts.models import User
+
+        username = form.cleaned_data["username"].strip()
+        user = User.objects.restrict(self.request.user, "staff.view").filter(username=username).first()
+        if user is None:
+            raise ValidationError({"username": [_("未找到此账号，或它不在您管理的范围内")]})
+        actions.do_add_partner_staff(acting_user=self.request.user, partner=self.partner, user=user)
         return self.partner
 
 

@@ -148,3 +148,14 @@ def test_claim_in_the_portal_then_redeem_at_the_counter_then_a_second_scan(tree,
     assert campaign.name not in other_district.get("/m/benefits/").content.decode()
     assert other_district.post(f"/m/benefits/claim/{campaign.pk}/").status_code == 404
     assert Client().get("/m/benefits/").status_code == 302
+
+
+def test_the_organiser_gives_an_account_the_partner_role(tree, personas, gym, client_for):
+    merchant = make_staff("merchant-x", tree.district, roles=())
+    client = client_for(personas.own)
+    response = client.post(f"/benefits/partners/{gym.pk}/staff/new/", {"username": "merchant-x"})
+    assert response.status_code == 302
+    assert actions.partner_of(merchant) == gym
+    again = client.post(f"/benefits/partners/{gym.pk}/staff/new/", {"username": "nobody"})
+    assert "未找到此账号" in again.content.decode()
+    assert client_for(personas.sibling).get(f"/benefits/partners/{gym.pk}/staff/new/").status_code == 404
