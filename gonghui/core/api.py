@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -16,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
 
 from gonghui.core.errors import error_fields, error_message
+from gonghui.core.paging import capped_count
 
 logger = logging.getLogger("gonghui.api")
 
@@ -132,7 +134,11 @@ class PageOut(Schema):
 
 
 class PagePagination(PaginationBase):
-    """?page=&page_size= (max 200). Output: {items, count, page, page_size, pages}."""
+    """?page=&page_size= (max 200). Output: {items, count, count_capped, page, page_size, pages}.
+
+    Counts stop at core.paging.COUNT_CAP (count_capped is then true): a province-wide list must not
+    cost a COUNT(*) over millions of rows per call.
+    """
 
     class Input(Schema):
         page: int = Field(1, ge=1)
@@ -141,6 +147,7 @@ class PagePagination(PaginationBase):
     class Output(Schema):
         items: list[Any]
         count: int
+        count_capped: bool = False
         page: int
         page_size: int
         pages: int
@@ -148,13 +155,17 @@ class PagePagination(PaginationBase):
     items_attribute = "items"
 
     def paginate_queryset(self, queryset, pagination: Input, **params):
-        count = queryset.count() if hasattr(queryset, "count") and callable(queryset.count) else len(queryset)
+        if isinstance(queryset, QuerySet):
+            count, capped = capped_count(queryset)
+        else:
+            count, capped = len(queryset), False
         start = (pagination.page - 1) * pagination.page_size
         items = list(queryset[start : start + pagination.page_size])
         pages = (count + pagination.page_size - 1) // pagination.page_size
         return {
             "items": items,
             "count": count,
+            "count_capped": capped,
             "page": pagination.page,
             "page_size": pagination.page_size,
             "pages": pages,

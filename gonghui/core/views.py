@@ -11,13 +11,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from gonghui.core.audit_queries import history_for
 from gonghui.core.errors import error_fields
+from gonghui.core.paging import CappedPaginator
 from gonghui.core.scoping import user_can
 
 
@@ -64,7 +64,7 @@ class ScopedListView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = self.filter_form_class(self.request.GET or None) if self.filter_form_class else None
         filters = form.cleaned_data if form is not None and form.is_valid() else {}
-        paginator = Paginator(self.get_queryset(filters), self.paginate_by)
+        paginator = CappedPaginator(self.get_queryset(filters), self.paginate_by)
         page = paginator.get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)

@@ -209,7 +209,7 @@ def test_it_lists_members_in_scope_with_masked_identity(tree, member, client_of,
 @pytest.mark.parametrize("persona", REFUSED)
 def test_it_lists_no_member_outside_the_scope(tree, member, client_of, persona):
     response = send(client_of(persona), "get", "/api/v1/members")
-    assert response.json() == {"items": [], "count": 0, "page": 1, "page_size": 50, "pages": 0}
+    assert response.json() == {"items": [], "count": 0, "count_capped": False, "page": 1, "page_size": 50, "pages": 0}
 
 
 @pytest.mark.parametrize(

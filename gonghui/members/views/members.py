@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -19,6 +18,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from gonghui.core.paging import CappedPaginator
 from gonghui.core.scoping import user_can
 from gonghui.core.views import ActionFormView, ObjectHistoryMixin
 from gonghui.members import actions, exports
@@ -45,7 +45,7 @@ class MemberListView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         form, qs, org = filter_members(user, self.request.GET)
-        page = Paginator(qs, self.paginate_by).get_page(self.request.GET.get("page"))
+        page = CappedPaginator(qs, self.paginate_by).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -55,7 +55,8 @@ class MemberListView(LoginRequiredMixin, TemplateView):
             rows=[(m, mask_mobile(m.person.mobile) if m.person.mobile else "") for m in page.object_list],
             querystring=query.urlencode(),
             filter_org=org,
-            counts=status_counts(qs) if page.paginator.count else [],
+            # Per-status counts group the whole match: only for lists below the count cap.
+            counts=status_counts(qs) if page.paginator.count and not page.paginator.capped else [],
             can_export=user_can(user, "member.export"),
             can_add=user_can(user, "member.change"),
         )

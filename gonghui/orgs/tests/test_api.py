@@ -108,7 +108,7 @@ def test_it_lists_only_the_callers_subtree(tree, client_of):
         tree.sibling_grassroots.code,
     ]
     response = send(client_of("outsider"), "get", "/api/v1/orgs")
-    assert response.json() == {"items": [], "count": 0, "page": 1, "page_size": 50, "pages": 0}
+    assert response.json() == {"items": [], "count": 0, "count_capped": False, "page": 1, "page_size": 50, "pages": 0}
 
 
 def test_it_lists_items_with_the_documented_fields(tree, client_of):
