@@ -36,6 +36,10 @@ class NewCallForm(forms.Form):
     emergency_contact_name = forms.CharField(label=_("紧急联系人"), required=False, max_length=30)
     emergency_contact_phone = forms.CharField(label=_("紧急联系人电话"), required=False, max_length=20)
     allow_duplicate = forms.BooleanField(label=_("不是重复来电（另立新单）"), required=False)
+    # What the triage model suggested ("建议分类"), kept with the ticket so overrides can retrain it.
+    suggested_topic = forms.CharField(required=False, widget=forms.HiddenInput)
+    suggested_request_type = forms.CharField(required=False, widget=forms.HiddenInput)
+    triage_confidence = forms.FloatField(required=False, widget=forms.HiddenInput)
 
 
 class AssignForm(forms.Form):

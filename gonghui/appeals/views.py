@@ -127,9 +127,14 @@ class WorkbenchView(LoginRequiredMixin, TemplateView):
             return render(
                 request, self.template_name, self.context(form, self.lookup(request.POST.get("caller_phone")))
             )
+        if "suggest" in request.POST:
+            return self.suggest(request)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            if data["triage_confidence"] is None or not data["suggested_topic"]:
+                data.update(suggested_topic="", suggested_request_type="", triage_confidence=None)
             try:
-                appeal = actions.do_register_appeal(acting_user=request.user, intake_org=org, **form.cleaned_data)
+                appeal = actions.do_register_appeal(acting_user=request.user, intake_org=org, **data)
             except ValidationError as error:
                 for field, problems in error_fields(error).items():
                     form.add_error(field if field in form.fields else None, problems)
@@ -140,6 +145,25 @@ class WorkbenchView(LoginRequiredMixin, TemplateView):
                     messages.success(request, _("已受理，工单号 %(n)s") % {"n": appeal.number})
                 return redirect(appeal.get_absolute_url())
         return render(request, self.template_name, self.context(form))
+
+    def suggest(self, request):
+        """建议分类: the triage model's topic and request type for the text, pre-selected on the form
+        with their confidence; the operator may change them before registering."""
+        from gonghui.appeals import triage
+
+        data = request.POST.dict()
+        data.pop("csrfmiddlewaretoken", None)
+        extra = {}
+        try:
+            suggestion = triage.suggest(data.get("text", ""))
+        except triage.TriageError as error:
+            extra["suggestion_error"] = str(error)
+        else:
+            data["topic"] = data["suggested_topic"] = suggestion.topic_code
+            data["request_type"] = data["suggested_request_type"] = suggestion.request_type_code
+            data["triage_confidence"] = round(suggestion.confidence, 3)
+            extra["suggestion"] = suggestion
+        return render(request, self.template_name, {**self.context(NewCallForm(initial=data)), **extra})
 
     def lookup(self, phone: str) -> dict:
         """The caller's past tickets (by the phone's blind index), within the operator's scope."""

@@ -172,3 +172,43 @@ def test_it_takes_a_members_own_appeal_in_the_portal(tree, clock):
 def test_it_sends_a_visitor_without_a_member_session_to_the_portal_login(db, client):
     response = client.get(reverse("appeals:portal"))
     assert response.status_code == 302 and "/m/login/" in response["Location"]
+
+
+def test_it_suggests_a_classification_and_keeps_the_operators_override(tree, clock, operator, client_for, monkeypatch):
+    from gonghui.appeals import triage
+
+    monkeypatch.setattr(
+        triage, "suggest", lambda text: triage.Suggestion(topic="欠薪/工资", request_type="信访投诉", confidence=0.87)
+    )
+    client = client_for(operator)
+    data = {
+        "channel": "hotline",
+        "caller_phone": "13800138000",
+        "request_type": "consultation",
+        "topic": "other",
+        "complexity": "ordinary",
+        "urgency": "normal",
+        "text": "老板三个月没发工资",
+    }
+    page = client.post(reverse("appeals:workbench"), {**data, "suggest": "1"}).content.decode()
+    assert "系统建议：欠薪/工资 · 信访投诉（置信度 0.87）" in page
+    assert 'value="wages" selected' in page and Appeal.objects.count() == 0
+    # The operator overrides the request type and registers: both the suggestion and the choice are kept.
+    client.post(
+        reverse("appeals:workbench"),
+        {
+            **data,
+            "topic": "wages",
+            "request_type": "legal_aid",
+            "suggested_topic": "wages",
+            "suggested_request_type": "complaint",
+            "triage_confidence": "0.87",
+        },
+    )
+    appeal = Appeal.objects.get()
+    assert (appeal.topic, appeal.request_type) == ("wages", "legal_aid")
+    assert (appeal.suggested_topic, appeal.suggested_request_type, appeal.triage_confidence) == (
+        "wages",
+        "complaint",
+        0.87,
+    )
