@@ -1167,3 +1167,63 @@ def do_close_mediation(*, acting_user, case: MediationCase, outcome: str, amount
         after={"outcome": outcome, "amount_recovered": case.amount_recovered},
     )
     return case
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".mp3": "audio/mpeg",
+    ".amr": "audio/amr",
+}
+
+
+@transaction.atomic
+def do_add_attachment(*, acting_user, appeal: Appeal, upload):
+    """Attach a file (≤ 10 MB; images, PDF, Office documents, call recordings) to an open ticket."""
+    import os
+    import secrets
+
+    from gonghui.appeals.models import AppealAttachment
+
+    appeal = _lock(appeal)
+    if not (
+        user_can(acting_user, "appeal.change", appeal.org_path)
+        or user_can(acting_user, "appeal.assign", appeal.org_path)
+    ):
+        _require_on(acting_user, "appeal.change", appeal)
+    if appeal.status in FINAL:
+        raise TransitionError(
+            _("工单当前状态为“%(state)s”，不能添加附件") % {"state": appeal.get_status_display()},
+            current_state=appeal.status,
+        )
+    name = os.path.basename(str(getattr(upload, "name", "") or ""))[:120]
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in ATTACHMENT_TYPES:
+        raise ValidationError(
+            {"file": _("不支持的文件类型，可上传：%(t)s") % {"t": "、".join(sorted(ATTACHMENT_TYPES))}}
+        )
+    size = getattr(upload, "size", 0) or 0
+    if size <= 0 or size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": _("文件大小应在1字节到10MB之间")})
+    upload.name = f"{secrets.token_hex(12)}{extension}"
+    attachment = AppealAttachment.objects.create(
+        appeal=appeal,
+        file=upload,
+        name=name,
+        size=size,
+        content_type=ATTACHMENT_TYPES[extension],
+        uploaded_by=_actor(acting_user),
+        uploaded_at=clock.now(),
+    )
+    _event(appeal, E.NOTE, actor=acting_user, reason=_("上传附件：%(n)s") % {"n": name})
+    _audit(acting_user, "appeal.attach", appeal, after={"attachment": attachment.pk, "size": size})
+    return attachment

@@ -492,3 +492,25 @@ class MediationSession(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.stage} {self.held_on}"
+
+
+class AppealAttachment(models.Model):
+    """A file with a ticket (a photo of a pay slip, a contract, a letter). Stored under MEDIA_ROOT with
+    a random name; the original name is kept for display only."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="appeals/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=120)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    content_type = models.CharField(max_length=80)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("工单附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name

@@ -337,3 +337,25 @@ def test_it_keeps_one_open_supervision_per_ticket_in_the_database(tree, clock, o
     actions.do_open_supervision(acting_user=handlers["city"], appeal=appeal, reason="督办")
     with pytest.raises(IntegrityError), transaction.atomic():
         Supervision.objects.create(appeal=appeal, org=tree.city, opened_on=clock.today, reason="第二个")
+
+
+def test_it_attaches_a_file_with_a_random_stored_name(tree, clock, operator, ap, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    appeal = register(operator, tree.province)
+    attachment = actions.do_add_attachment(
+        acting_user=operator, appeal=appeal, upload=SimpleUploadedFile("张三工资条.jpg", b"\xff\xd8data", "image/jpeg")
+    )
+    assert attachment.name == "张三工资条.jpg" and attachment.content_type == "image/jpeg"
+    assert "张三" not in attachment.file.name and attachment.file.name.endswith(".jpg")
+    assert entries("appeal.attach")[0].after["size"] == 6
+    with pytest.raises(ValidationError):
+        actions.do_add_attachment(
+            acting_user=operator, appeal=appeal, upload=SimpleUploadedFile("virus.exe", b"MZ", "application/x")
+        )
+    with pytest.raises(ActionPermissionError):
+        actions.do_add_attachment(
+            acting_user=ap.sibling, appeal=appeal, upload=SimpleUploadedFile("a.pdf", b"%PDF", "application/pdf")
+        )
+    assert appeal.attachments.count() == 1
