@@ -539,3 +539,190 @@ def my_vouchers(request, status: str | None = Query(None)):
     if status:
         rows = rows.filter(status=status)
     return [_voucher_out(v) for v in rows[:200]]
+
+
+# --- medical reductions, services, feedback ------------------------------------------------------
+
+
+class MedicalIn(PayloadIn):
+    offer: int
+    visit_date: dt.date
+    total: Decimal
+    insured: Decimal
+
+
+class MedicalOut(Schema):
+    id: int
+    visit_date: dt.date
+    total: Decimal
+    insured: Decimal
+    out_of_pocket: Decimal
+    reduction: Decimal
+    capped: bool
+
+
+@router.post("/counter/medical", response={201: MedicalOut, **ERRORS}, summary="医院登记医疗减免（年度上限）")
+def counter_medical(request, payload: MedicalIn):
+    partner = counter_partner(request.auth, payload.partner)
+    offer = Offer.objects.filter(pk=payload.offer, partner=partner).select_related("partner__org").first()
+    if offer is None:
+        raise ValidationError({"offer": ["这项优惠不属于本医院"]})
+    row = actions.do_record_medical_reduction(
+        acting_user=request.auth,
+        partner=partner,
+        offer=offer,
+        visit_date=payload.visit_date,
+        total=payload.total,
+        insured=payload.insured,
+        payload=payload.payload,
+    )
+    return Status(201, row)
+
+
+class HospitalTotalOut(Schema):
+    partner_id: int
+    name: str
+    visits: int
+    total: Decimal
+    insured: Decimal
+    reduction: Decimal
+
+
+class MedicalTotalsOut(Schema):
+    visits: int
+    reduction: Decimal
+    by_hospital: list[HospitalTotalOut]
+
+
+@router.get("/medical/totals", response={200: MedicalTotalsOut, **ERRORS}, summary="医疗减免合计（按医院，限本人范围）")
+def medical_totals(request, under: str | None = None):
+    path = _org(request.auth, under).path if under else None
+    return queries.medical_totals(request.auth, path)
+
+
+class ServiceIn(Schema):
+    org: str
+    name: str = Field(..., max_length=80)
+    category: str
+    description: str
+    how_to_use: str = ""
+    channels: list[str] = []
+    rule: dict = {}
+    partner: int | None = None
+
+
+class ServiceOut(Schema):
+    id: int
+    name: str
+    category: str
+    org_name: str = Field(..., alias="org.name")
+    description: str
+    how_to_use: str
+    channels: list[str]
+    status: str
+
+
+@router.post("/services", response={201: ServiceOut, **ERRORS}, summary="新建普惠服务（草稿）")
+def create_service(request, payload: ServiceIn):
+    org = _org(request.auth, payload.org)
+    data = payload.dict(exclude={"org", "partner"})
+    if payload.partner is not None:
+        data["partner"] = queries.partners_for(request.auth).filter(pk=payload.partner).first()
+        if data["partner"] is None:
+            raise ValidationError({"partner": ["未找到该合作商户，或您无权查看"]})
+    return Status(201, actions.do_create_service(acting_user=request.auth, org=org, data=data))
+
+
+@router.post("/services/{service_id}/publish", response={200: ServiceOut, **ERRORS}, summary="发布服务")
+def publish_service(request, service_id: int):
+    from gonghui.benefits.models import Service
+
+    service = access_object(Service.objects.select_related("org"), request.auth, VIEW, pk=service_id)
+    return actions.do_set_service_status(acting_user=request.auth, service=service, status="published")
+
+
+class MemberServiceOut(ServiceOut):
+    eligible: bool
+    reasons: list[str]
+
+
+@router.get(
+    "/me/services",
+    auth=PortalSession(),
+    response={200: list[MemberServiceOut], **ERRORS},
+    summary="服务目录（含不可用原因）",
+)
+def my_services(request):
+    rows = []
+    for service, verdict in queries.services_for_member(_me(request)):
+        service.eligible, service.reasons = verdict.eligible, verdict.reasons
+        rows.append(service)
+    return rows
+
+
+class FeedbackIn(Schema):
+    target: str = Field(..., pattern="^(service|partner|campaign)$")
+    id: int
+    rating: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+class FeedbackOut(Schema):
+    id: int
+    rating: int
+    comment: str
+    created_at: dt.datetime
+    response: str
+    handled_at: dt.datetime | None
+
+
+@router.post(
+    "/me/feedback", auth=PortalSession(), response={201: FeedbackOut, **ERRORS}, summary="评价服务、商户或活动"
+)
+def my_feedback(request, payload: FeedbackIn):
+    from gonghui.benefits.models import Service
+
+    membership = _me(request)
+    if payload.target == "partner":
+        # A member rates a partner of their org chain (the partner's signing org contains the member's org).
+        target = Partner.objects.filter(pk=payload.id).first()
+        if target is None or not membership.org_path.startswith(target.org_path):
+            raise Http404
+    else:
+        model = Service if payload.target == "service" else Campaign
+        target = queries.visible_to_member(model, membership).filter(pk=payload.id).first()
+        if target is None:
+            raise Http404
+    feedback = actions.do_leave_feedback(
+        membership=membership, target=target, rating=payload.rating, comment=payload.comment
+    )
+    return Status(201, feedback)
+
+
+class FeedbackSummaryOut(Schema):
+    count: int
+    average: float | None
+    items: list[FeedbackOut]
+
+
+@router.get("/feedback", response={200: FeedbackSummaryOut, **ERRORS}, summary="会员评价（平均分和意见，限本人范围）")
+def list_feedback(request, target: str = Query(..., pattern="^(service|partner|campaign)$"), id: int = Query(...)):
+    from gonghui.benefits.models import Feedback, Service
+
+    model = {"service": Service, "partner": Partner, "campaign": Campaign}[target]
+    obj = access_object(model.objects.all(), request.auth, VIEW, pk=id)
+    summary = queries.feedback_summary(request.auth, target=obj)
+    items = Feedback.objects.restrict(request.auth, VIEW).filter(**{target: obj}).order_by("-created_at")[:100]
+    return {"count": summary["count"], "average": summary["average"], "items": list(items)}
+
+
+class HandleIn(Schema):
+    response: str = Field(..., max_length=500)
+
+
+@router.post("/feedback/{feedback_id}/handle", response={200: FeedbackOut, **ERRORS}, summary="处理评价")
+def handle_feedback(request, feedback_id: int, payload: HandleIn):
+    from gonghui.benefits.models import Feedback
+
+    feedback = access_object(Feedback.objects.all(), request.auth, VIEW, pk=feedback_id)
+    return actions.do_handle_feedback(acting_user=request.auth, feedback=feedback, response=payload.response)

@@ -186,3 +186,43 @@ def test_a_rider_claims_in_the_portal_and_another_district_does_not_see_the_camp
     assert why == {"eligible": False, "reasons": ["仅限职工类型：新就业形态劳动者"]}
     assert Client().get(f"{API}/me/campaigns").status_code == 401
     assert Voucher.objects.count() == 1
+
+
+def test_a_hospital_records_a_medical_reduction_and_staff_see_totals(tree, personas, api_for):
+    hospital = make_partner(tree.district, name="南山医院", kind="hospital")
+    offer = make_offer(hospital, title="医疗减免", kind="medical", percent=Decimal("30"), yearly_cap=Decimal("500"))
+    nurse = make_staff("nurse", tree.district, roles=())
+    actions.do_add_partner_staff(acting_user=None, partner=hospital, user=nurse)
+    member = make_member(tree.grassroots)
+    body = {"payload": card_payload(member), "offer": offer.pk, "visit_date": timezone.localdate(), "total": "3000"}
+    done = post(api_for(nurse), f"{API}/counter/medical", {**body, "insured": "1000"})
+    assert done.status_code == 201 and done.json()["reduction"] == "500.00" and done.json()["capped"]
+    bad = post(api_for(nurse), f"{API}/counter/medical", {**body, "insured": "5000"})
+    assert bad.status_code == 422 and "insured" in bad.json()["error"]["fields"]
+    totals = api_for(personas.ancestor).get(f"{API}/medical/totals").json()
+    assert totals["visits"] == 1 and totals["by_hospital"][0]["name"] == "南山医院"
+    assert api_for(personas.sibling).get(f"{API}/medical/totals").json()["visits"] == 0
+
+
+def test_services_say_why_they_are_not_available_and_members_rate_them(tree, personas, gym, api_for):
+    api = api_for(personas.own)
+    body = {"org": tree.district.code, "name": "骑手法律援助", "category": "legal_aid", "description": "免费咨询"}
+    created = post(api, f"{API}/services", {**body, "rule": {"worker_types": ["gig"]}})
+    assert created.status_code == 201
+    service_id = created.json()["id"]
+    assert post(api, f"{API}/services/{service_id}/publish", {}).json()["status"] == "published"
+    assert post(api_for(personas.sibling), f"{API}/services/{service_id}/publish", {}).status_code == 404
+    regular = member_client(make_member(tree.grassroots))
+    (service,) = regular.get(f"{API}/me/services").json()
+    assert not service["eligible"] and service["reasons"] == ["仅限职工类型：新就业形态劳动者"]
+    rated = regular.post(
+        f"{API}/me/feedback",
+        data=json.dumps({"target": "partner", "id": gym.pk, "rating": 5, "comment": "很好"}),
+        content_type="application/json",
+    )
+    assert rated.status_code == 201
+    summary = api.get(f"{API}/feedback", {"target": "partner", "id": gym.pk}).json()
+    assert summary["count"] == 1 and summary["average"] == 5
+    assert api_for(personas.sibling).get(f"{API}/feedback", {"target": "partner", "id": gym.pk}).status_code == 404
+    handled = post(api, f"{API}/feedback/{rated.json()['id']}/handle", {"response": "继续合作"})
+    assert handled.status_code == 200 and handled.json()["response"] == "继续合作"
