@@ -90,3 +90,7 @@ class PortalAppealForm(forms.Form):
     request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, initial=RequestType.HELP)
     text = forms.CharField(label=_("请描述您的诉求"), widget=forms.Textarea(attrs={"rows": 6}), max_length=4000)
     employer_name = forms.CharField(label=_("用人单位"), required=False, max_length=120)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("附件（图片、PDF、Office文档、录音，10MB以内）"))

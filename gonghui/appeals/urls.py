@@ -12,5 +12,7 @@ urlpatterns = [
     path("rate/<str:token>/", views.RateView.as_view(), name="rate"),
     path("m/", portal.portal_appeals_view, name="portal"),
     path("<str:number>/", views.AppealDetailView.as_view(), name="detail"),
+    path("<str:number>/attach/", views.AttachView.as_view(), name="attach"),
+    path("<str:number>/files/<int:pk>/", views.attachment_view, name="attachment"),
     path("<str:number>/<slug:move>/", views.AppealMoveView.as_view(), name="move"),
 ]

@@ -454,3 +454,40 @@ class StatsView(LoginRequiredMixin, TemplateView):
             response["Content-Disposition"] = f'attachment; filename="appeals-{org.code}-{start}-{end}.xlsx"'
             return response
         return render(request, self.template_name, {"org": org, "stats": stats, "start": start, "end": end})
+
+
+class AttachView(ActionFormView):
+    """Upload a file to a ticket (its own template: the form needs multipart encoding)."""
+
+    template_name = "appeals/attach.html"
+    title = gettext_lazy("上传附件")
+    submit_label = gettext_lazy("上传")
+
+    def get_form_class(self):
+        from gonghui.appeals.forms import AttachmentForm
+
+        return AttachmentForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.appeal = access_appeal(request.user, kwargs["number"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def perform(self, form):
+        actions.do_add_attachment(acting_user=self.request.user, appeal=self.appeal, upload=form.cleaned_data["file"])
+        return self.appeal
+
+
+def attachment_view(request, number, pk):
+    """Serve an attachment to a user who may see the ticket (404 otherwise); never from a public URL."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.http import FileResponse, Http404
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    appeal = access_appeal(request.user, number)
+    attachment = appeal.attachments.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)

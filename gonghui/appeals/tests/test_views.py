@@ -212,3 +212,22 @@ def test_it_suggests_a_classification_and_keeps_the_operators_override(tree, clo
         "complaint",
         0.87,
     )
+
+
+def test_it_uploads_and_serves_an_attachment_only_within_scope(held_by_district, ap, client_for, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    number = held_by_district.number
+    client = client_for(ap.own)
+    response = client.post(
+        reverse("appeals:attach", args=[number]),
+        {"file": SimpleUploadedFile("合同.pdf", b"%PDF-1.4", "application/pdf")},
+    )
+    assert response.status_code == 302
+    attachment = held_by_district.attachments.get()
+    url = reverse("appeals:attachment", args=[number, attachment.pk])
+    assert b"".join(client.get(url).streaming_content) == b"%PDF-1.4"
+    assert "合同.pdf" in client.get(held_by_district.get_absolute_url()).content.decode()
+    for _name, user in ap.refused():
+        assert client_for(user).get(url).status_code == 404
