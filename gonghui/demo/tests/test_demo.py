@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from gonghui.core import audit, crypto
 from gonghui.core.models import AuditEntry
@@ -175,3 +177,20 @@ def test_it_makes_unique_valid_synthetic_identities():
         parse_document(DocType.RESIDENT_ID, number)
     mobiles = {synthetic_mobile(i) for i in range(20_000)}
     assert len(mobiles) == 20_000 and DEMO_MEMBER["mobile"] not in mobiles
+
+
+def test_it_seeds_subsistence_lines_and_aid_programmes_once(db):
+    from gonghui.hardship.models import SubsistenceLine
+    from gonghui.hardship.models_aid import AidProgramme, Budget
+    from gonghui.hardship.rules import division_chain, pick_line
+
+    call_command("demo", members=20, stdout=io.StringIO())
+    call_command("demo", members=20, stdout=io.StringIO())
+    year = timezone.localdate().year
+    assert SubsistenceLine.objects.filter(year=year).count() == 4
+    # A district without its own line inherits its city's (深圳 for 南山).
+    rows = {line.division_code: line.monthly_amount for line in SubsistenceLine.objects.filter(year=year)}
+    assert pick_line("440305", rows) == ("440300", Decimal("1365"))
+    assert division_chain("440305")[-1] == "440000"
+    assert AidProgramme.objects.filter(org__code="440305", code="autumn_education").exists()
+    assert Budget.objects.filter(org__code="440305", year=year).count() >= 1

@@ -16,6 +16,13 @@ MEMBERS = {"small": 3000, "large": 20_000}
 PENDING_JOINS = {"small": 40, "large": 400}
 
 
+# 低保 lines for the hardship means test (yuan per person per month). Demo figures in the range of
+# Guangdong's published standards, not the official ones: a real installation enters its own.
+SUBSISTENCE_LINES = {"440000": "1000", "440100": "1210", "440300": "1365", "440600": "1130"}
+# Aid programmes, budgets and 便民服务 allowances at the province and at the `district` login's union.
+AID_ORGS = ("440000", "440305")
+
+
 class Command(BaseCommand):
     help = "Load the demo province (广东省总工会) with its tree and demo logins. Safe to run twice."
 
@@ -33,6 +40,25 @@ class Command(BaseCommand):
             default=None,
             help=f"members to generate (default: small {MEMBERS['small']:,}, large {MEMBERS['large']:,})",
         )
+
+    def _hardship(self, province):
+        from django.utils import timezone
+
+        from gonghui.hardship import aid
+        from gonghui.hardship.actions import do_set_subsistence_line
+        from gonghui.hardship.models import SubsistenceLine
+
+        year = timezone.localdate().year
+        for y in (year - 1, year):
+            for code, amount in SUBSISTENCE_LINES.items():
+                if not SubsistenceLine.objects.filter(division_code=code, year=y).exists():
+                    do_set_subsistence_line(
+                        acting_user=None, division_code=code, year=y, monthly_amount=amount, note="演示数据"
+                    )
+        for code in AID_ORGS:
+            org = Org.objects.filter(code=code).first()
+            if org is not None:
+                aid.seed_demo(org, year)
 
     def handle(self, *args, size, if_empty, members=None, **options):
         if if_empty and Org.objects.exists():
@@ -66,6 +92,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("demo members already present; nothing to do")
+        self._hardship(province)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo logins (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in DEMO_USERS)
