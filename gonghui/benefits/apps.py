@@ -19,4 +19,4 @@ class BenefitsConfig(AppConfig):
     ]
 
     def ready(self):
-        from gonghui.benefits import eligibility  # noqa: F401  (registers the placeholder conditions)
+        from gonghui.benefits import eligibility, receivers  # noqa: F401  (placeholder conditions; org moves)

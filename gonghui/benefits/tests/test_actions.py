@@ -472,3 +472,22 @@ def test_a_second_claim_of_a_one_per_member_campaign_is_refused_by_the_limit(tre
         actions.do_claim_voucher(campaign=campaign, membership=member)
     assert exc.value.refusal == "limit" and "每人限领 1 张，您已领取 1 张" in exc.value.messages[0]
     assert snapshot() == before and reload(campaign).issued == 1
+
+
+def test_benefit_rows_follow_an_org_move_and_a_merge(tree, personas, gym):
+    from gonghui.orgs.actions import do_merge_org, do_move_org
+    from gonghui.orgs.models import Org
+
+    street_gym = make_partner(tree.street, name="街道健身房")
+    campaign = make_campaign(tree.street, partners=[street_gym])
+    voucher = actions.do_claim_voucher(campaign=campaign, membership=make_member(tree.grassroots))
+    do_move_org(acting_user=None, org=tree.street, new_parent=tree.sibling_district, reason="区划调整")
+    street = Org.objects.get(pk=tree.street.pk)
+    assert reload(street_gym).org_path == street.path and reload(campaign).org_path == street.path
+    assert reload(voucher).member_org_path.startswith(street.path)
+    assert street_gym not in Partner.objects.restrict(personas.own, "benefit.view")
+    assert street_gym in Partner.objects.restrict(personas.sibling, "benefit.view")
+    do_merge_org(acting_user=None, source=tree.sibling_grassroots, target=tree.grassroots, reason="企业合并")
+    futian_gym = make_partner(tree.sibling_district, name="福田健身")
+    do_merge_org(acting_user=None, source=tree.sibling_district, target=tree.district, reason="区划合并")
+    assert reload(futian_gym).org_id == tree.district.pk and reload(futian_gym).org_path == tree.district.path
