@@ -15,8 +15,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 HEADER = """# Benchmarks
 
 Every figure on this page was measured by the command written beside it, not estimated; `make bench`
-re-runs them all (`benchmarks/run.py` and the modules it names). Each section below is rewritten only
-by its own benchmark.
+re-runs them all (the modules in `benchmarks/`, then `gonghui train-triage`). Each section below is
+rewritten only by its own benchmark.
 """
 
 
