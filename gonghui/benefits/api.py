@@ -282,6 +282,33 @@ def list_campaigns(request, under: str | None = None, status: str | None = None)
     return rows
 
 
+class OrgCampaignStatsOut(Schema):
+    campaigns: int
+    claimed: int
+    redeemed: int
+    expired: int
+    budget: Decimal
+    budget_used: Decimal
+
+
+@router.get("/campaigns/stats", response={200: OrgCampaignStatsOut, **ERRORS}, summary="消费券统计（组织及下级）")
+def org_campaign_stats(request, under: str):
+    return queries.campaign_stats_for_org(request.auth, _org(request.auth, under).path)
+
+
+class PartnerRedeemedOut(Schema):
+    redeemed_by_id: int
+    name: str
+    redeemed: int
+
+
+@router.get(
+    "/campaigns/{campaign_id}/by-partner", response={200: list[PartnerRedeemedOut], **ERRORS}, summary="按商户核销统计"
+)
+def campaign_by_partner(request, campaign_id: int):
+    return queries.campaign_stats_by_partner(_campaign(request.auth, campaign_id))
+
+
 @router.get("/campaigns/{campaign_id}", response={200: CampaignDetailOut, **ERRORS}, summary="活动详情和统计")
 def get_campaign(request, campaign_id: int):
     from gonghui.benefits.eligibility import describe

@@ -29,6 +29,7 @@ from gonghui.members.models import Membership
 from gonghui.members.states import CURRENT
 
 VIEW = "benefit.view"
+CENT = Decimal("0.01")
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
@@ -185,8 +186,9 @@ def campaign_stats_for_org(user, path: str) -> dict:
         "claimed": sum(counts.values()),
         "redeemed": counts.get(VoucherStatus.REDEEMED, 0),
         "expired": counts.get(VoucherStatus.EXPIRED, 0),
-        "budget": campaigns.aggregate(b=Coalesce(Sum("budget"), ZERO))["b"],
-        "budget_used": used,
+        # SQLite sums decimals without their scale: money leaves here to the fen on both databases.
+        "budget": Decimal(campaigns.aggregate(b=Coalesce(Sum("budget"), ZERO))["b"]).quantize(CENT),
+        "budget_used": Decimal(used).quantize(CENT),
     }
 
 
@@ -201,13 +203,22 @@ def medical_totals(user, path: str | None = None) -> dict:
         .order_by("-reduction")
     )
     overall = rows.aggregate(visits=Count("pk"), reduction=Coalesce(Sum("reduction"), ZERO))
+    overall["reduction"] = Decimal(overall["reduction"]).quantize(CENT)
+    for row in by_hospital:
+        for key in ("total", "insured", "reduction"):
+            row[key] = Decimal(row[key]).quantize(CENT)
     return {"by_hospital": by_hospital, **overall}
 
 
 def card_use_totals(partner: Partner) -> dict:
-    return CardUse.objects.filter(partner=partner).aggregate(
+    totals = CardUse.objects.filter(partner=partner).aggregate(
         uses=Count("pk"), amount=Coalesce(Sum("amount"), ZERO), reduction=Coalesce(Sum("reduction"), ZERO)
     )
+    return {
+        **totals,
+        "amount": Decimal(totals["amount"]).quantize(CENT),
+        "reduction": Decimal(totals["reduction"]).quantize(CENT),
+    }
 
 
 def feedback_summary(user, *, target=None) -> dict:

@@ -226,3 +226,23 @@ def test_services_say_why_they_are_not_available_and_members_rate_them(tree, per
     assert api_for(personas.sibling).get(f"{API}/feedback", {"target": "partner", "id": gym.pk}).status_code == 404
     handled = post(api, f"{API}/feedback/{rated.json()['id']}/handle", {"response": "继续合作"})
     assert handled.status_code == 200 and handled.json()["response"] == "继续合作"
+
+
+def test_campaign_lists_have_a_fixed_query_count_and_stats_add_up(
+    tree, personas, gym, api_for, django_assert_num_queries
+):
+    campaigns = [make_campaign(tree.district, partners=[gym], name=f"活动{i}") for i in range(3)]
+    member = make_member(tree.grassroots)
+    voucher = actions.do_claim_voucher(campaign=campaigns[0], membership=member)
+    actions.do_redeem_voucher(acting_user=None, partner=gym, payload=vouchers.payload_for(voucher))
+    api = api_for(personas.own)
+    api.get(f"{API}/campaigns")
+    with django_assert_num_queries(4):  # token, grants, count, page (issued counts in the same query)
+        items = api.get(f"{API}/campaigns").json()["items"]
+    assert sorted(c["issued"] for c in items) == [0, 0, 1]
+    stats = api_for(personas.ancestor).get(f"{API}/campaigns/stats", {"under": tree.district.code}).json()
+    assert stats["campaigns"] == 3 and stats["claimed"] == 1 and stats["redeemed"] == 1
+    assert stats["budget_used"] == "50.00" and stats["budget"] == "15000.00"
+    assert api_for(personas.sibling).get(f"{API}/campaigns/stats", {"under": tree.district.code}).status_code == 404
+    by_partner = api.get(f"{API}/campaigns/{campaigns[0].pk}/by-partner").json()
+    assert by_partner == [{"redeemed_by_id": gym.pk, "name": gym.name, "redeemed": 1}]
