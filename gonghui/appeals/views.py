@@ -77,9 +77,23 @@ class QueueView(ScopedListView):
         context = super().get_context_data(**kwargs)
         counts = self.scoped().aggregate(**{key: Count("id", filter=q) for key, (_label, q) in TABS.items()})
         context["tabs"] = [(key, label, counts[key]) for key, (label, _q) in TABS.items()]
+        context["notices"] = notices_for(self.request.user)[:20]
         context["tab"] = self.tab()
         context["today"] = clock.today()
         return context
+
+
+def notices_for(user):
+    """The outbox notices (催办, 督办, 上报 …) addressed to orgs in the user's scope, newest first."""
+    from gonghui.appeals.models import AppealNotice
+    from gonghui.core.scoping import user_scope_paths
+    from gonghui.core.tree import in_any_subtree
+
+    paths = user_scope_paths(user, "appeal.view")
+    rows = AppealNotice.objects.select_related("appeal", "org").order_by("-created_at", "-id")
+    if paths is None:
+        return rows
+    return rows.filter(in_any_subtree("org__path", paths)) if paths else rows.none()
 
 
 class WorkbenchView(LoginRequiredMixin, TemplateView):

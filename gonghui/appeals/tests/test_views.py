@@ -102,7 +102,7 @@ def test_it_lists_the_handler_queue_in_a_fixed_number_of_queries(
         a = register(operator, tree.province, caller_phone=f"1370000{i:04d}")
         actions.do_assign(acting_user=operator, appeal=a, to_org=tree.city)
     client.get(reverse("appeals:queue"))
-    with django_assert_num_queries(6) as few:
+    with django_assert_num_queries(7) as few:
         page = client.get(reverse("appeals:queue") + "?tab=sign")
     assert page.content.decode().count("<code>") == 2
     for i in range(4):
@@ -231,3 +231,20 @@ def test_it_uploads_and_serves_an_attachment_only_within_scope(held_by_district,
     assert "合同.pdf" in client.get(held_by_district.get_absolute_url()).content.decode()
     for _name, user in ap.refused():
         assert client_for(user).get(url).status_code == 404
+
+
+def test_it_shows_the_sweeps_notices_to_the_org_above_and_not_to_siblings(
+    held_by_district, clock, handlers, client_for
+):
+    import datetime as dt
+
+    from gonghui.appeals.sweep import sweep
+
+    actions.do_sign(acting_user=handlers["district"], appeal=held_by_district)
+    clock.set(dt.date(2025, 10, 27))  # past the 13-working-day deadline of 10-24
+    sweep()
+    city_page = client_for(handlers["city"]).get(reverse("appeals:queue")).content.decode()
+    assert "超期督办（报上级）" in city_page and "深圳市总工会" in city_page
+    district_page = client_for(handlers["district"]).get(reverse("appeals:queue")).content.decode()
+    assert "超期督办（报上级）" not in district_page and "超期督办" in district_page
+    assert "超期督办" not in client_for(handlers["sibling"]).get(reverse("appeals:queue")).content.decode()
