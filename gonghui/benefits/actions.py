@@ -1151,6 +1151,8 @@ def do_redeem_voucher(
                 after={"partner": partner.pk, "first_partner": voucher.redeemed_by_id, "scanned_at": at},
             )
             return _refuse("redeemed_elsewhere", message, voucher)
+        if offline and at < voucher.issued_at:
+            return _refuse("invalid_time", _("离线记录的扫码时间早于领券时间，请核对设备时间"), voucher)
         if voucher.status == VoucherStatus.REVOKED:
             return _refuse(
                 "revoked",

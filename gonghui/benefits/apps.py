@@ -19,4 +19,6 @@ class BenefitsConfig(AppConfig):
     ]
 
     def ready(self):
-        from gonghui.benefits import eligibility, receivers  # noqa: F401  (placeholder conditions; org moves)
+        from gonghui.benefits import eligibility, receivers  # noqa: F401  (receivers: org moves and merges)
+
+        eligibility.discover()  # conditions other apps provide (AppConfig.benefit_conditions)

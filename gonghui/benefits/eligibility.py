@@ -20,8 +20,16 @@ The same rule is used two ways, and both must agree:
 - `evaluate(rule, membership)` → `Verdict(eligible, reasons)`, reasons in Chinese for the member;
 - `segment(rule)` → a `Q` over `Membership` for bulk issue and counts.
 
-Pluggable conditions: another app registers a named condition with `register_condition`
-(the hardship app can provide "hardship": "archived" / "not_archived"). Until it does, the
+Pluggable conditions: another app provides a named condition without importing benefits (the
+allowed import directions forbid it): its AppConfig names a factory by dotted path,
+
+    class HardshipConfig(AppConfig):
+        benefit_conditions = {"hardship": "gonghui.hardship.benefits.archive_condition"}
+
+and the factory returns any object with `label`, `values` ({value: Chinese label}),
+`check(membership, value)` → True / False / None and `segment(value)` → Q over Membership or None
+(optionally `unknown_reason`, `fail_reason(value)`). `BenefitsConfig.ready()` collects them
+(`discover()`). Until the hardship app provides "hardship" ("archived" / "not_archived"), the
 condition answers "unknown", which is never eligible, and its segment is empty.
 """
 
@@ -93,6 +101,30 @@ def _hardship_placeholder() -> Condition:
 
 # Until the hardship app registers the real check, "hardship" is known but never satisfied.
 register_condition("hardship", _hardship_placeholder())
+
+
+def discover(configs=None) -> list[str]:
+    """Register the conditions apps declare in `AppConfig.benefit_conditions`; returns their names."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    found = []
+    for config in configs if configs is not None else apps.get_app_configs():
+        for name, path in getattr(config, "benefit_conditions", {}).items():
+            provided = import_string(path)()
+            register_condition(
+                name,
+                Condition(
+                    label=provided.label,
+                    values=dict(provided.values),
+                    check=provided.check,
+                    segment=provided.segment,
+                    unknown_reason=getattr(provided, "unknown_reason", ""),
+                    fail_reason=getattr(provided, "fail_reason", None),
+                ),
+            )
+            found.append(name)
+    return found
 
 
 # --- the rule ------------------------------------------------------------------------------------

@@ -317,8 +317,9 @@ def test_a_stranger_cannot_work_a_partners_counter(tree, gym, issued):
 def test_offline_sync_applies_queued_redemptions_and_reports_conflicts_to_both_sides(tree, gym):
     pool = make_partner(tree.district, name="南山游泳馆")
     campaign = make_campaign(tree.district, partners=[gym, pool])
-    a = actions.do_claim_voucher(campaign=campaign, membership=make_member(tree.grassroots))
-    b = actions.do_claim_voucher(campaign=campaign, membership=make_member(tree.grassroots))
+    earlier = timezone.now() - dt.timedelta(minutes=40)
+    a = actions.do_claim_voucher(campaign=campaign, membership=make_member(tree.grassroots), now=earlier)
+    b = actions.do_claim_voucher(campaign=campaign, membership=make_member(tree.grassroots), now=earlier)
     scanned = timezone.now() - dt.timedelta(minutes=30)
     actions.do_redeem_voucher(acting_user=None, partner=pool, payload=vouchers.payload_for(a), place="泳池入口")
     results = actions.do_sync_offline(
@@ -330,6 +331,11 @@ def test_offline_sync_applies_queued_redemptions_and_reports_conflicts_to_both_s
         ],
     )
     assert [r.outcome for r in results] == ["redeemed_elsewhere", "redeemed"]
+    c = actions.do_claim_voucher(campaign=campaign, membership=make_member(tree.grassroots))
+    (early,) = actions.do_sync_offline(
+        acting_user=None, partner=gym, items=[SyncItem(vouchers.payload_for(c), c.issued_at - dt.timedelta(days=1))]
+    )
+    assert early.outcome == "invalid_time" and reload(c).status == "issued"
     assert "泳池入口" in results[0].message
     b = reload(b)
     assert b.redeemed_by == gym and b.redeemed_at == scanned

@@ -150,3 +150,33 @@ def test_a_plugin_can_register_a_new_condition():
         assert parse_rule({"test_flag": "yes"}).conditions == (("test_flag", "yes"),)
     finally:
         eligibility.CONDITIONS.pop("test_flag")
+
+
+class _FakeArchiveCondition:
+    label = "困难职工档案"
+    values = {"archived": "在档困难职工", "not_archived": "非在档困难职工"}
+    unknown_reason = ""
+
+    def check(self, membership, value):
+        return value == "not_archived"
+
+    def segment(self, value):
+        return Q() if value == "not_archived" else Q(pk__in=[])
+
+
+def fake_archive_condition():
+    return _FakeArchiveCondition()
+
+
+def test_an_app_provides_a_condition_through_its_app_config_without_importing_benefits(tree, monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setitem(eligibility.CONDITIONS, "hardship", eligibility.CONDITIONS["hardship"])
+    config = SimpleNamespace(
+        benefit_conditions={"hardship": "gonghui.benefits.tests.test_eligibility.fake_archive_condition"}
+    )
+    assert eligibility.discover([config]) == ["hardship"]
+    member = make_member(tree.grassroots)
+    assert evaluate({"hardship": "not_archived"}, member).eligible
+    assert evaluate({"hardship": "archived"}, member).reasons == ["仅限在档困难职工"]
+    assert agrees({"hardship": "archived"}, [member]) == set()
