@@ -108,9 +108,9 @@ def _adapted(adapt, value):
 
 
 class _Inserter:
-    """A raw multi-row INSERT for one model: the ORM's bulk_create spends most of an import's time
-    preparing values field by field; here every column's adapter is looked up once, values come
-    from plain dicts, and ids come back with RETURNING (SQLite ≥ 3.35, PostgreSQL)."""
+    """A raw bulk insert for one model: the ORM's bulk_create spends most of an import's time
+    preparing values field by field; here every column's adapter is looked up once and values come
+    from plain dicts. SQLite: multi-row INSERT … RETURNING (≥ 3.35); PostgreSQL: COPY."""
 
     def __init__(self, model):
         ops = connection.ops
@@ -132,6 +132,7 @@ class _Inserter:
         self.table = qn(model._meta.db_table)
         self.columns = ", ".join(qn(f.column) for f in self.fields)
         self.pk = qn(model._meta.pk.column)
+        self.table_name, self.pk_column = model._meta.db_table, model._meta.pk.column
         self.one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
         # SQLite: as many rows as its parameter limit allows (one statement is cheapest there);
         # PostgreSQL: a few hundred rows, since very long statements cost more to parse than they save.
@@ -149,6 +150,8 @@ class _Inserter:
         ]
 
     def insert(self, rows: list[dict], returning: bool = False) -> list[int]:
+        if connection.vendor == "postgresql":
+            return self.copy(rows, returning)
         ids: list[int] = []
         with connection.cursor() as cursor:
             for i in range(0, len(rows), self.batch):
@@ -160,6 +163,31 @@ class _Inserter:
                     ids.extend(r[0] for r in cursor.fetchall())
                 else:
                     cursor.execute(sql, params)
+        return ids
+
+    def copy(self, rows: list[dict], returning: bool) -> list[int]:
+        """PostgreSQL: COPY, an order of magnitude faster than multi-row INSERTs (which PostgreSQL
+        parses and plans statement by statement). Ids are drawn from the table's sequence first, so
+        the caller still gets them back in row order."""
+        if not rows:
+            return []
+        with connection.cursor() as cursor:
+            ids: list[int] = []
+            columns = self.columns
+            if returning:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [self.table_name, self.pk_column, len(rows)],
+                )
+                ids = [r[0] for r in cursor.fetchall()]
+                columns = f"{self.pk}, {columns}"
+            with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
+                if returning:
+                    for pk, values in zip(ids, rows, strict=True):
+                        copy.write_row([pk, *self.row(values)])
+                else:
+                    for values in rows:
+                        copy.write_row(self.row(values))
         return ids
 
 
