@@ -100,6 +100,8 @@ class Validated:
 
 def cell_text(value) -> str:
     """What a cell says, as text: 13800000001.0 → "13800000001", a date cell → 2024-01-05."""
+    if type(value) is str:  # most cells: tested first, since this runs for every cell of a roster
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float):
