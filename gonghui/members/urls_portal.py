@@ -18,6 +18,7 @@ urlpatterns = [
     path("transfer/", views.transfer_view, name="transfer"),
     path("transfer/cancel/", views.cancel_transfer_view, name="cancel_transfer"),
     path("profile/", views.profile_view, name="profile"),
+    path("dues/", views.dues_view, name="dues"),
     path("card/", views.card_view, name="card"),
     path("card/print/", views.card_print_view, name="card_print"),
     # Staff console: an org's join link and QR code (for posters).

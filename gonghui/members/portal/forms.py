@@ -184,3 +184,14 @@ class TransferForm(forms.Form):
         elif data.get("target") == self.NO_UNION and not data.get("residence_division"):
             self.add_error("residence_division", _("新单位还没有工会时，请选择居住的市/区"))
         return data
+
+
+class DuesCalculatorForm(forms.Form):
+    base_wage = forms.DecimalField(
+        label=_("月基本工资（元）"),
+        min_value=0,
+        max_value=1_000_000,
+        max_digits=9,
+        decimal_places=2,
+        help_text=_("不含奖金、津贴和补贴"),
+    )

@@ -36,9 +36,17 @@ from gonghui.members.actions import (
     do_request_transfer,
     do_withdraw_join,
 )
+from gonghui.members.dues import monthly_dues
 from gonghui.members.models import JoinApplication
 from gonghui.members.portal import auth
-from gonghui.members.portal.forms import CodeForm, JoinForm, PhoneForm, TransferForm, find_receiving_org
+from gonghui.members.portal.forms import (
+    CodeForm,
+    DuesCalculatorForm,
+    JoinForm,
+    PhoneForm,
+    TransferForm,
+    find_receiving_org,
+)
 from gonghui.members.portal.qr import qr_svg
 from gonghui.members.portal.status import (
     card_is_usable,
@@ -374,3 +382,18 @@ class OrgJoinQrView(LoginRequiredMixin, TemplateView):
             svg=qr_svg(url, title=_("扫码申请加入%(org)s") % {"org": org.name}) if can_receive else None,
         )
         return context
+
+
+def dues_view(request):
+    """The dues calculator (会费计算): public, since the rule is (DOMAIN.md §2); a logged-in member
+    in a retained membership is told they pay none."""
+    form = DuesCalculatorForm(request.GET or None)
+    member = auth.current_member(request)
+    membership = own_membership(member.person) if member and member.person else None
+    retained = membership is not None and membership.status == MembershipStatus.RETAINED
+    result = None
+    if form.is_valid():
+        wage = form.cleaned_data["base_wage"]
+        result = {"wage": wage, "counted": (wage // 10) * 10, "monthly": monthly_dues(wage, retired=retained)}
+    context = {"form": form, "result": result, "retained": retained, "member": member}
+    return render(request, "members/portal/dues.html", context)
