@@ -92,7 +92,9 @@ def test_it_limits_by_skill_level(tree):
     assert agrees(rule, [skilled, plain]) == {skilled.pk}
 
 
-def test_it_treats_hardship_as_unknown_until_the_hardship_app_provides_it(tree):
+def test_it_treats_hardship_as_unknown_until_the_hardship_app_provides_it(tree, monkeypatch):
+    # As if the hardship app were not installed: the placeholder answers "unknown".
+    monkeypatch.setitem(eligibility.CONDITIONS, "hardship", eligibility._hardship_placeholder())
     member = make_member(tree.grassroots)
     rule = {"hardship": "archived"}
     verdict = evaluate(rule, member)
