@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.appeals import clock
+from gonghui.appeals import clock, notify
 from gonghui.appeals.crisis import risk_words_in
 from gonghui.appeals.models import (
     Appeal,
@@ -413,6 +413,7 @@ def do_register_appeal(
             original, E.REPEAT_CALL, actor=acting_user, reason=_("诉求人再次来电（工单 %(n)s）") % {"n": appeal.number}
         )
         _audit(acting_user, "appeal.register_repeat", appeal, after=after)
+        notify.registered(appeal)
         return appeal
     _event(appeal, E.REGISTERED, actor=acting_user, to_status=S.REGISTERED, to_org=intake_org, reason=title)
     _audit(acting_user, "appeal.register", appeal, after=after)
@@ -424,6 +425,7 @@ def do_register_appeal(
             contact_name=contact_name,
             contact_phone=contact_phone,
         )
+    notify.registered(appeal)
     return appeal
 
 
@@ -761,6 +763,7 @@ def do_resolve(*, acting_user, appeal: Appeal, result: str, amount_recovered=0) 
         due_at=clock.end_of_day(clock.deadline(today, clock.CALLBACK_DAYS)),
     )
     _close_open_supervision(appeal, acting_user=acting_user, note=_("工单已办结"))
+    notify.resolved(appeal)
     return appeal
 
 
@@ -888,6 +891,7 @@ def _rate(
         CallBack.objects.filter(appeal=appeal, kind=CallBack.Kind.RESOLUTION, done_at__isnull=True).update(
             done_at=clock.now(), reached=False, note=_("已重办")
         )
+        notify.reopened(appeal)
     return appeal
 
 

@@ -406,6 +406,9 @@ class RateView(View):
     template_name = "appeals/rate.html"
 
     def get(self, request, token):
+        choices = _choices(token)
+        if choices:
+            return render(request, self.template_name, {"choices": choices, "label": "", "done": False})
         return render(request, self.template_name, {"label": _label(token), "done": False})
 
     def post(self, request, token):
@@ -415,6 +418,20 @@ class RateView(View):
             problems = "；".join(m for ms in error_fields(error).values() for m in ms)
             return render(request, self.template_name, {"label": _label(token), "error": problems}, status=400)
         return render(request, self.template_name, {"label": _label(token), "done": True})
+
+
+def _choices(token: str) -> list[tuple[str, str]]:
+    """The link sent by text message carries no rating: the page offers the five, each its own signed link."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=actions.RATING_SALT, max_age=actions.RATING_MAX_AGE)
+    except signing.BadSignature:
+        return []
+    if data.get("s") != "" or "a" not in data:
+        return []
+    appeal = Appeal(pk=data["a"], reopen_count=data.get("r", 0))
+    return [(str(label), actions.rating_token(appeal, value)) for value, label in Satisfaction.choices]
 
 
 def _label(token: str) -> str:
