@@ -1008,6 +1008,34 @@ def do_revoke_voucher(*, acting_user, voucher: Voucher, reason: str) -> Voucher:
     return voucher
 
 
+@transaction.atomic
+def do_revoke_unredeemed(*, acting_user, campaign: Campaign, reason: str) -> int:
+    """Revoke every unused voucher of a campaign (a partner left, a mistaken segment …); returns how many.
+
+    Redeemed, expired and already revoked vouchers stay as they are. The campaign row is locked so a
+    claim's voucher created meanwhile is either revoked here or issued after (and the campaign can be
+    closed to stop further claims). One audit entry with the count."""
+    campaign = Campaign.objects.select_for_update().select_related("org").get(pk=campaign.pk)
+    _require(acting_user, MANAGE, campaign.org_path, campaign.org.name)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": [_("请填写原因")]})
+    n = Voucher.objects.filter(campaign=campaign, status=VoucherStatus.ISSUED).update(
+        status=VoucherStatus.REVOKED, revoked_at=timezone.now(), revoke_reason=reason[:200]
+    )
+    if not n:
+        raise ValidationError(_("本活动没有未使用的券"))
+    audit.record(
+        actor=acting_user,
+        action="benefits.voucher_revoke_unused",
+        obj=campaign,
+        org=campaign.org,
+        after={"revoked": n},
+        reason=reason,
+    )
+    return n
+
+
 def expire_vouchers(*, now=None, chunk_size: int = 5000) -> int:
     """Mark unused vouchers past their deadline expired (the expiry task); chunked, idempotent."""
     now = now or timezone.now()

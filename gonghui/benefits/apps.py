@@ -14,6 +14,8 @@ class BenefitsConfig(AppConfig):
     navigation = [
         (_("普惠"), "benefits:campaigns", "benefit.view"),
         (_("合作商户"), "benefits:partners", "benefit.view"),
+        (_("普惠服务"), "benefits:services", "benefit.view"),
+        (_("会员评价"), "benefits:feedback", "benefit.view"),
         # Partner staff hold no grant: the counter checks their PartnerStaff link (or benefit.redeem).
         (_("核销台"), "benefits:counter", None),
     ]

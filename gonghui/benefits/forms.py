@@ -1,12 +1,15 @@
 """Benefit forms. They only parse input; the rules live in `benefits.actions`."""
 
 import json
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.benefits.models import Campaign, Offer, Partner
-from gonghui.people.choices import GigSubtype, WorkerType
+from gonghui.benefits import eligibility
+from gonghui.benefits.models import Campaign, Category, Offer, Partner
+from gonghui.members.states import MembershipStatus
+from gonghui.people.choices import SKILL_LEVELS, GigSubtype, WorkerType
 
 DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -43,8 +46,25 @@ class OfferForm(forms.Form):
 
 
 class RuleFields(forms.Form):
-    """The common eligibility choices as form fields (the full rule language is in the API)."""
+    """The eligibility rule (benefits.eligibility) as a readable form: every condition has its own field;
+    the JSON box is only for what the fields do not cover. An empty form is the default rule (an active
+    member, verified, with an activated card)."""
 
+    statuses = forms.MultipleChoiceField(
+        label=_("会籍状态"),
+        choices=MembershipStatus.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选即仅限会籍正常的会员"),
+    )
+    any_verified = forms.BooleanField(label=_("不要求实名认证"), required=False)
+    any_card = forms.BooleanField(label=_("不要求激活电子会员卡"), required=False)
+    orgs = forms.CharField(
+        label=_("限所属工会（组织代码，含下级）"),
+        required=False,
+        max_length=300,
+        help_text=_("多个用空格或逗号分隔，例如 440305；不填即主办组织及下级全部会员"),
+    )
     worker_types = forms.MultipleChoiceField(
         label=_("限职工类型"), choices=WorkerType.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -53,12 +73,28 @@ class RuleFields(forms.Form):
     )
     age_min = forms.IntegerField(label=_("最小年龄"), required=False, min_value=0, max_value=120)
     age_max = forms.IntegerField(label=_("最大年龄"), required=False, min_value=0, max_value=120)
+    skill_levels = forms.MultipleChoiceField(
+        label=_("限技能等级"),
+        choices=[(v, v) for v in SKILL_LEVELS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     rule_json = forms.CharField(
         label=_("其他条件（JSON，可选）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_('例如 {"skill_levels": ["三级/高级工"], "hardship": "archived"}'),
+        help_text=_('高级用法，与上面的选项合并，例如 {"skill_levels": ["三级/高级工"]}'),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Conditions other apps provide (hardship archive …): one choice each.
+        for name, condition in eligibility.CONDITIONS.items():
+            self.fields[f"cond_{name}"] = forms.ChoiceField(
+                label=condition.label,
+                choices=[("", _("不限")), *condition.values.items()],
+                required=False,
+            )
 
     def clean_rule_json(self):
         text = self.cleaned_data.get("rule_json", "").strip()
@@ -72,16 +108,90 @@ class RuleFields(forms.Form):
             raise forms.ValidationError(_("应为 JSON 对象"))
         return value
 
+    def clean_orgs(self):
+        text = self.cleaned_data.get("orgs", "")
+        return [code.upper() for code in re.split(r"[\s,，、;；]+", text) if code]
+
     def rule(self) -> dict:
         data = self.cleaned_data
         rule = dict(data.get("rule_json") or {})
-        for key in ("worker_types", "gig_subtypes"):
+        for key in ("statuses", "orgs", "worker_types", "gig_subtypes", "skill_levels"):
             if data.get(key):
                 rule[key] = list(data[key])
         for key in ("age_min", "age_max"):
             if data.get(key) is not None:
                 rule[key] = data[key]
+        if data.get("any_verified"):
+            rule["verified"] = False
+        if data.get("any_card"):
+            rule["card"] = False
+        for name in eligibility.CONDITIONS:
+            if data.get(f"cond_{name}"):
+                rule[name] = data[f"cond_{name}"]
         return rule
+
+    @staticmethod
+    def rule_initial(rule) -> dict:
+        """Form initial values from a stored rule (edit pages)."""
+        parsed = eligibility.parse_rule(rule)
+        initial = {
+            "statuses": [] if parsed.statuses == (MembershipStatus.ACTIVE,) else list(parsed.statuses),
+            "any_verified": not parsed.verified,
+            "any_card": not parsed.card,
+            "orgs": " ".join(parsed.orgs),
+            "worker_types": list(parsed.worker_types),
+            "gig_subtypes": list(parsed.gig_subtypes),
+            "age_min": parsed.age_min,
+            "age_max": parsed.age_max,
+            "skill_levels": list(parsed.skill_levels),
+        }
+        for name, value in parsed.conditions:
+            initial[f"cond_{name}"] = value
+        return initial
+
+
+class ServiceForm(RuleFields):
+    name = forms.CharField(label=_("服务名称"), max_length=80)
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    partner = forms.ModelChoiceField(
+        label=_("合作商户（可选）"), queryset=Partner.objects.none(), required=False, empty_label=_("无（工会自办）")
+    )
+    description = forms.CharField(label=_("服务内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    how_to_use = forms.CharField(label=_("使用方式"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    channels = forms.CharField(
+        label=_("办理渠道"), max_length=200, required=False, help_text=_("多个用逗号分隔，例如 线上，服务站")
+    )
+
+    field_order = ["name", "category", "partner", "description", "how_to_use", "channels"]
+
+    def __init__(self, *args, partners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if partners is not None:
+            self.fields["partner"].queryset = partners
+
+    def clean_channels(self):
+        text = self.cleaned_data.get("channels", "")
+        return [c for c in (part.strip() for part in re.split(r"[,，、;；]+", text)) if c]
+
+    @classmethod
+    def initial_for(cls, service) -> dict:
+        initial = cls.rule_initial(service.rule)
+        initial.update(
+            name=service.name,
+            category=service.category,
+            partner=service.partner_id,
+            description=service.description,
+            how_to_use=service.how_to_use,
+            channels="，".join(service.channels),
+        )
+        return initial
+
+    def action_data(self) -> dict:
+        data = {k: self.cleaned_data.get(k) for k in ("name", "category", "partner", "description", "how_to_use")}
+        data["how_to_use"] = data["how_to_use"] or ""
+        data["channels"] = self.cleaned_data.get("channels") or []
+        data["rule"] = self.rule()
+        return data
 
 
 class CampaignForm(RuleFields):
@@ -122,3 +232,30 @@ class ReasonForm(forms.Form):
 
 class PartnerStaffForm(forms.Form):
     username = forms.CharField(label=_("工作人员账号（用户名）"), max_length=150)
+
+
+class RevokeVoucherForm(forms.Form):
+    code = forms.CharField(label=_("券码"), max_length=16)
+    reason = forms.CharField(label=_("作废原因"), max_length=200)
+
+
+class RevokeUnusedForm(forms.Form):
+    reason = forms.CharField(label=_("作废原因"), max_length=200)
+    confirm = forms.BooleanField(label=_("确认作废本活动全部未使用的券（已核销的不受影响）"))
+
+
+class HandleFeedbackForm(forms.Form):
+    response = forms.CharField(
+        label=_("处理意见"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例如：继续合作 / 已要求商户改进 / 下期不再续签"),
+    )
+
+
+class MedicalForm(forms.Form):
+    payload = forms.CharField(widget=forms.HiddenInput)
+    offer = forms.IntegerField(label=_("优惠"))
+    visit_date = forms.DateField(label=_("就诊日期"), widget=DATE)
+    total = forms.DecimalField(label=_("医疗费用总额（元）"), max_digits=14, decimal_places=2)
+    insured = forms.DecimalField(label=_("医保报销（元）"), max_digits=14, decimal_places=2)

@@ -229,5 +229,42 @@ def feedback_summary(user, *, target=None) -> dict:
     return rows.aggregate(count=Count("pk"), average=Avg("rating"))
 
 
+def feedback_rows(user):
+    """Ratings in the user's scope with what they rate, unhandled first, newest first."""
+    return (
+        Feedback.objects.restrict(user, VIEW)
+        .select_related("service", "partner", "campaign", "handled_by")
+        .order_by(F("handled_at").asc(nulls_first=True), "-created_at", "-pk")
+    )
+
+
+def feedback_averages(user, limit: int = 100) -> list[dict]:
+    """Average rating, count and unhandled count per rated service, partner or campaign (lowest first:
+    what to act on), in the user's scope. One query."""
+    rows = (
+        Feedback.objects.restrict(user, VIEW)
+        .values(
+            "service_id",
+            "partner_id",
+            "campaign_id",
+            service_name=F("service__name"),
+            partner_name=F("partner__name"),
+            campaign_name=F("campaign__name"),
+        )
+        .annotate(count=Count("pk"), average=Avg("rating"), open=Count("pk", filter=Q(handled_at__isnull=True)))
+        .order_by("average", "-count", "service_id", "partner_id", "campaign_id")[:limit]
+    )
+    out = []
+    for row in rows:
+        if row["service_id"]:
+            kind, name = "service", row["service_name"]
+        elif row["partner_id"]:
+            kind, name = "partner", row["partner_name"]
+        else:
+            kind, name = "campaign", row["campaign_name"]
+        out.append({**row, "kind": kind, "name": name, "target_id": row[f"{kind}_id"]})
+    return out
+
+
 def active_partners(user):
     return Partner.objects.restrict(user, VIEW).filter(status=PartnerStatus.ACTIVE)

@@ -12,14 +12,25 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from gonghui.benefits import actions, eligibility, queries, vouchers
-from gonghui.benefits.forms import CampaignForm, OfferForm, PartnerForm, PartnerStaffForm
-from gonghui.benefits.models import Campaign, Offer, Partner
+from gonghui.benefits.forms import (
+    CampaignForm,
+    HandleFeedbackForm,
+    MedicalForm,
+    OfferForm,
+    PartnerForm,
+    PartnerStaffForm,
+    RevokeUnusedForm,
+    RevokeVoucherForm,
+    ServiceForm,
+)
+from gonghui.benefits.models import Campaign, Feedback, Offer, Partner, Service, Voucher
 from gonghui.core.errors import error_message
 from gonghui.core.scoping import access_object, user_can
 from gonghui.core.views import ActionFormView, ObjectHistoryMixin, ScopedListView
@@ -231,6 +242,232 @@ def campaign_action(request, pk, what):
     return redirect(campaign.get_absolute_url())
 
 
+class CampaignScopedFormMixin:
+    """Forms about one campaign the user can see (404 otherwise); the action checks benefit.manage."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.campaign = access_object(Campaign.objects.select_related("org"), request.user, VIEW, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_success_url_for(self, result) -> str:
+        return self.campaign.get_absolute_url()
+
+
+class VoucherRevokeView(CampaignScopedFormMixin, ActionFormView):
+    """Revoke one voucher of the campaign by its code (as printed under the member's QR)."""
+
+    form_class = RevokeVoucherForm
+    submit_label = gettext_lazy("作废")
+    success_message = gettext_lazy("消费券已作废")
+    danger = True
+
+    @property
+    def title(self):
+        return _("作废“%(c)s”的一张消费券") % {"c": self.campaign.name}
+
+    def perform(self, form):
+        code = form.cleaned_data["code"].strip().upper()
+        voucher = Voucher.objects.filter(campaign=self.campaign, code=code).first()
+        if voucher is None:
+            raise ValidationError({"code": [_("本活动没有这个券码")]})
+        return actions.do_revoke_voucher(
+            acting_user=self.request.user, voucher=voucher, reason=form.cleaned_data["reason"]
+        )
+
+
+class RevokeUnusedView(CampaignScopedFormMixin, ActionFormView):
+    form_class = RevokeUnusedForm
+    submit_label = gettext_lazy("全部作废")
+    danger = True
+
+    @property
+    def title(self):
+        return _("作废“%(c)s”全部未使用的消费券") % {"c": self.campaign.name}
+
+    def perform(self, form):
+        n = actions.do_revoke_unredeemed(
+            acting_user=self.request.user, campaign=self.campaign, reason=form.cleaned_data["reason"]
+        )
+        messages.success(self.request, _("已作废 %(n)s 张未使用的消费券") % {"n": n})
+        return self.campaign
+
+
+# --- staff: services (catalogue) -----------------------------------------------------------------
+
+
+class ServiceListView(ScopedListView):
+    template_name = "benefits/services.html"
+
+    def get_queryset(self, filters):
+        return (
+            Service.objects.restrict(self.request.user, VIEW)
+            .select_related("org", "partner")
+            .order_by("category", "name", "pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        orgs = Org.objects.restrict(self.request.user, MANAGE).order_by("path")[:1]
+        context["create_org"] = orgs[0] if orgs else None
+        return context
+
+
+def _service(user, pk) -> Service:
+    return access_object(Service.objects.select_related("org", "partner"), user, VIEW, pk=pk)
+
+
+class ServiceDetailView(LoginRequiredMixin, ObjectHistoryMixin, TemplateView):
+    template_name = "benefits/service.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        service = _service(user, kwargs["pk"])
+        context.update(
+            service=service,
+            rule_text=eligibility.describe(service.rule),
+            feedback=queries.feedback_summary(user, target=service),
+            comments=list(queries.feedback_rows(user).filter(service=service)[:20]),
+            can_manage=user_can(user, MANAGE, service.org_path),
+            history=self.history(service, service.org_path),
+        )
+        return context
+
+
+class ServiceCreateView(OrgScopedFormMixin, ActionFormView):
+    form_class = ServiceForm
+    submit_label = gettext_lazy("保存草稿")
+    success_message = gettext_lazy("服务已创建（草稿），核对后请发布")
+
+    @property
+    def title(self):
+        return _("“%(org)s”新建普惠服务") % {"org": self.org.name}
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["partners"] = queries.active_partners(self.request.user).filter(org_path__startswith=self.org.path)
+        return kwargs
+
+    def get_success_url_for(self, result) -> str:
+        from django.urls import reverse
+
+        return reverse("benefits:service", args=[result.pk])
+
+    def perform(self, form):
+        return actions.do_create_service(acting_user=self.request.user, org=self.org, data=form.action_data())
+
+
+class ServiceEditView(ActionFormView):
+    form_class = ServiceForm
+    success_message = gettext_lazy("服务已保存")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.service = _service(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def title(self):
+        return _("修改服务“%(s)s”") % {"s": self.service.name}
+
+    def get_initial(self):
+        return ServiceForm.initial_for(self.service)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["partners"] = queries.active_partners(self.request.user).filter(
+            org_path__startswith=self.service.org_path
+        )
+        return kwargs
+
+    def get_success_url_for(self, result) -> str:
+        from django.urls import reverse
+
+        return reverse("benefits:service", args=[result.pk])
+
+    def perform(self, form):
+        return actions.do_update_service(acting_user=self.request.user, service=self.service, data=form.action_data())
+
+
+@login_required
+@require_POST
+def service_action(request, pk, what):
+    from django.urls import reverse
+
+    from gonghui.benefits.states import PublishStatus
+
+    service = _service(request.user, pk)
+    status = {"publish": PublishStatus.PUBLISHED, "close": PublishStatus.CLOSED}.get(what)
+    if status is None:
+        raise Http404
+    try:
+        actions.do_set_service_status(acting_user=request.user, service=service, status=status)
+        messages.success(request, _("服务已发布") if what == "publish" else _("服务已下架"))
+    except ValidationError as error:
+        messages.error(request, error_message(error))
+    return redirect(reverse("benefits:service", args=[service.pk]))
+
+
+# --- staff: feedback -----------------------------------------------------------------------------
+
+
+class FeedbackListView(ScopedListView):
+    """Averages per service, partner and campaign, then the comments (unhandled first) to act on."""
+
+    template_name = "benefits/feedback.html"
+
+    def get_queryset(self, filters):
+        rows = queries.feedback_rows(self.request.user)
+        if self.request.GET.get("open"):
+            rows = rows.filter(handled_at__isnull=True)
+        return rows
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["averages"] = queries.feedback_averages(self.request.user)
+        context["only_open"] = bool(self.request.GET.get("open"))
+        return context
+
+
+class FeedbackHandleView(ActionFormView):
+    form_class = HandleFeedbackForm
+    submit_label = gettext_lazy("记录处理意见")
+    success_message = gettext_lazy("已记录处理意见")
+    template_name = "benefits/feedback_handle.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        rows = Feedback.objects.select_related("service", "partner", "campaign")
+        self.feedback = access_object(rows, request.user, VIEW, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def title(self):
+        return _("处理会员评价")
+
+    def get_initial(self):
+        return {"response": self.feedback.response}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["feedback"] = self.feedback
+        return context
+
+    def get_success_url_for(self, result) -> str:
+        from django.urls import reverse
+
+        return reverse("benefits:feedback")
+
+    def perform(self, form):
+        return actions.do_handle_feedback(
+            acting_user=self.request.user, feedback=self.feedback, response=form.cleaned_data["response"]
+        )
+
+
 # --- the partner's counter (mobile) --------------------------------------------------------------
 
 
@@ -279,6 +516,10 @@ def counter_check(request):
             membership = Membership.objects.select_related("person").get(member_no=answer["member_no"])
             membership.has_card = True
             context["offers"] = queries.offers_for_member(partner, membership)
+            if partner.kind == Partner.Kind.HOSPITAL:
+                context["medical_offers"] = [o for o in context["offers"] if o.kind == Offer.Kind.MEDICAL]
+                context["offers"] = [o for o in context["offers"] if o.kind != Offer.Kind.MEDICAL]
+                context["today"] = timezone.localdate()
     return render(request, "benefits/_counter_result.html", context)
 
 
@@ -316,6 +557,42 @@ def counter_card_use(request):
     except ValidationError as error:
         return render(request, "benefits/_counter_result.html", {"partner": partner, "error": error_message(error)})
     return render(request, "benefits/_counter_result.html", {"partner": partner, "use": use})
+
+
+@login_required
+@require_POST
+def counter_medical(request):
+    """A hospital visit: reduction of the out-of-pocket part, within the offer's and the yearly caps."""
+    partner = _counter_partner(request)
+    form = MedicalForm(request.POST)
+    context = {"partner": partner}
+    if not form.is_valid():
+        problems = [f"{form.fields[name].label or name}：{'；'.join(errs)}" for name, errs in form.errors.items()]
+        context["error"] = "；".join(problems)
+        return render(request, "benefits/_counter_result.html", context)
+    data = form.cleaned_data
+    offer = Offer.objects.filter(pk=data["offer"], partner=partner).select_related("partner__org").first()
+    try:
+        if offer is None:
+            raise ValidationError({"offer": [_("这项优惠不属于本医院")]})
+        row = actions.do_record_medical_reduction(
+            acting_user=request.user,
+            partner=partner,
+            offer=offer,
+            visit_date=data["visit_date"],
+            total=data["total"],
+            insured=data["insured"],
+            payload=data["payload"],
+        )
+    except ValidationError as error:
+        context["error"] = error_message(error)
+        return render(request, "benefits/_counter_result.html", context)
+    used = actions.yearly_medical_total(row.membership, row.year, offer)
+    context["medical"] = row
+    context["medical_used"] = used
+    context["medical_left"] = max(offer.yearly_cap - used, 0) if offer.yearly_cap is not None else None
+    context["medical_offer"] = offer
+    return render(request, "benefits/_counter_result.html", context)
 
 
 # --- the member portal ---------------------------------------------------------------------------
