@@ -1,4 +1,6 @@
-"""Appeal endpoints under /api/v1/appeals: intake for other front ends, scoped reads, the main moves.
+"""Appeal endpoints under /api/v1/appeals: intake for other front ends, scoped reads and every move
+(assign, sign, return, start, pause/resume, not accepted, extension request and decision, call-back,
+satisfaction, close, supervision).
 
 Tickets are addressed by their ticket number (date + sequence), never by anything personal.
 Reads are scoped with `restrict(user, "appeal.view")`; a ticket outside the caller's scope is 404.
@@ -9,11 +11,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from gonghui.appeals import actions
-from gonghui.appeals.models import Appeal
+from gonghui.appeals.models import Appeal, CallBack, ExtensionRequest, Supervision
 from gonghui.appeals.states import AppealStatus, Channel, RequestType, SlaState, Topic
 from gonghui.core.api import ErrorOut, PagePagination
 from gonghui.core.scoping import access_object
@@ -260,3 +263,189 @@ def resolve_appeal(request, number: str, payload: ResolveIn):
         amount_recovered=payload.amount_recovered,
     )
     return detail(access_appeal(request.auth, number))
+
+
+# --- the remaining moves: pause/resume, not accepted, extension, call-back, satisfaction, supervision ---
+
+
+class ExtensionOut(Schema):
+    id: int
+    org_name: str
+    days: int
+    reason: str
+    status: str
+    status_label: str
+    requested_at: datetime
+    old_due_on: date
+    new_due_on: date | None
+    decided_at: datetime | None
+    decision_note: str
+
+    @staticmethod
+    def resolve_org_name(obj):
+        return obj.org.name
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return str(obj.get_status_display())
+
+
+class CallBackOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    due_at: datetime
+    contact_name: str
+    contact_phone: str
+    done_at: datetime | None
+    reached: bool | None
+    note: str
+    escalated_at: datetime | None
+
+    @staticmethod
+    def resolve_kind_label(obj):
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_contact_phone(obj):
+        return obj.contact_phone_masked
+
+
+class MovesOut(AppealDetailOut):
+    """A ticket after a move: the detail plus its extension requests and call-back tasks."""
+
+    extensions: list[ExtensionOut]
+    callbacks: list[CallBackOut]
+
+    @staticmethod
+    def resolve_extensions(obj):
+        return obj.extension_rows
+
+    @staticmethod
+    def resolve_callbacks(obj):
+        return obj.callback_rows
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class ExtensionIn(Schema):
+    days: int
+    reason: str
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+class CallBackIn(Schema):
+    reached: bool
+    note: str = ""
+    satisfaction: str = ""
+    dissatisfaction_reason: str = ""
+    satisfaction_note: str = ""
+
+
+class SatisfactionIn(Schema):
+    satisfaction: str
+    dissatisfaction_reason: str = ""
+    note: str = ""
+
+
+def full(user, number: str) -> Appeal:
+    appeal = detail(access_appeal(user, number))
+    appeal.extension_rows = list(appeal.extensions.select_related("org").order_by("requested_at", "id"))
+    appeal.callback_rows = list(appeal.callbacks.order_by("due_at", "id"))
+    return appeal
+
+
+MOVE = {200: MovesOut, **ERRORS}
+
+
+@router.get("/{number}/moves", response=MOVE, summary="工单详情、延期申请与回访任务")
+def get_appeal_moves(request, number: str):
+    return full(request.auth, number)
+
+
+@router.post("/{number}/start", response=MOVE, summary="开始办理")
+def start_appeal(request, number: str, payload: NoteIn):
+    actions.do_start(acting_user=request.auth, appeal=access_appeal(request.auth, number), note=payload.note)
+    return full(request.auth, number)
+
+
+@router.post("/{number}/pause", response=MOVE, summary="暂停计时（等待诉求人）")
+def pause_appeal(request, number: str, payload: ReasonIn):
+    actions.do_pause(acting_user=request.auth, appeal=access_appeal(request.auth, number), reason=payload.reason)
+    return full(request.auth, number)
+
+
+@router.post("/{number}/resume", response=MOVE, summary="恢复计时（期限按暂停的工作日顺延）")
+def resume_appeal(request, number: str, payload: NoteIn):
+    actions.do_resume(acting_user=request.auth, appeal=access_appeal(request.auth, number), note=payload.note)
+    return full(request.auth, number)
+
+
+@router.post("/{number}/not-accepted", response=MOVE, summary="不予受理（须说明理由）")
+def not_accept_appeal(request, number: str, payload: ReasonIn):
+    actions.do_not_accept(acting_user=request.auth, appeal=access_appeal(request.auth, number), reason=payload.reason)
+    return full(request.auth, number)
+
+
+@router.post("/{number}/extensions", response={201: MovesOut, **ERRORS}, summary="申请延期（期限届满前，由上级审批）")
+def request_extension(request, number: str, payload: ExtensionIn):
+    actions.do_request_extension(
+        acting_user=request.auth, appeal=access_appeal(request.auth, number), days=payload.days, reason=payload.reason
+    )
+    return Status(201, full(request.auth, number))
+
+
+@router.post("/{number}/extensions/{extension_id}/decide", response=MOVE, summary="审批延期（上级工会）")
+def decide_extension(request, number: str, extension_id: int, payload: DecisionIn):
+    appeal = access_appeal(request.auth, number)
+    extension = get_object_or_404(ExtensionRequest, appeal=appeal, pk=extension_id)
+    actions.do_decide_extension(
+        acting_user=request.auth, extension=extension, approve=payload.approve, note=payload.note
+    )
+    return full(request.auth, number)
+
+
+@router.post("/{number}/callbacks/{callback_id}", response=MOVE, summary="记录回访（可同时记录满意度）")
+def call_back(request, number: str, callback_id: int, payload: CallBackIn):
+    appeal = access_appeal(request.auth, number)
+    callback = access_object(CallBack.objects.filter(appeal=appeal), request.auth, "appeal.assign", pk=callback_id)
+    actions.do_call_back(acting_user=request.auth, callback=callback, **payload.dict())
+    return full(request.auth, number)
+
+
+@router.post("/{number}/satisfaction", response=MOVE, summary="记录满意度（不满意且因承办原因则重办）")
+def record_satisfaction(request, number: str, payload: SatisfactionIn):
+    actions.do_record_satisfaction(
+        acting_user=request.auth, appeal=access_appeal(request.auth, number), **payload.dict()
+    )
+    return full(request.auth, number)
+
+
+@router.post("/{number}/close", response=MOVE, summary="结案")
+def close_appeal(request, number: str, payload: NoteIn):
+    actions.do_close(acting_user=request.auth, appeal=access_appeal(request.auth, number), note=payload.note)
+    return full(request.auth, number)
+
+
+@router.post("/{number}/supervision", response=MOVE, summary="督办（承办工会的上级）")
+def open_supervision(request, number: str, payload: ReasonIn):
+    actions.do_open_supervision(
+        acting_user=request.auth, appeal=access_appeal(request.auth, number), reason=payload.reason
+    )
+    return full(request.auth, number)
+
+
+@router.post("/{number}/supervision/close", response=MOVE, summary="解除督办（督办工会）")
+def close_supervision(request, number: str, payload: ReasonIn):
+    appeal = access_appeal(request.auth, number)
+    supervision = Supervision.objects.filter(appeal=appeal, closed_on__isnull=True).first()
+    if supervision is None:
+        raise ValidationError({"supervision": "该工单没有进行中的督办"})
+    actions.do_close_supervision(acting_user=request.auth, supervision=supervision, note=payload.reason)
+    return full(request.auth, number)
