@@ -1652,3 +1652,23 @@ def do_update_plan_measure(
         after={"plan_measure": measure.pk, "status": status},
     )
     return measure
+
+
+@transaction.atomic
+def do_propose_exit(*, acting_user, archive, person_name: str, reason: str) -> HardshipArchive:
+    """The officer proposes an exit by hand (the sweep proposes it when the 6-month rule holds): the
+    household then waits in the "exits proposed" queue for 办理脱困 or 暂不脱困 like a swept one."""
+    archive = _lock(archive)
+    _require(acting_user, "hardship.change", archive.org)
+    if archive.status not in IN_ARCHIVE:
+        raise ValidationError(
+            {"status": _("档案当前状态为“%(s)s”，不能建议脱困") % {"s": archive.get_status_display()}}
+        )
+    if archive.exit_proposed_on is not None:
+        raise ValidationError({"status": _("该档案已有待处理的脱困建议")})
+    person_name, reason = _named(person_name), _reason(reason)
+    archive.exit_proposed_on = _today()
+    archive.save(update_fields=["exit_proposed_on", "updated_at"])
+    _event(archive, ArchiveEvent.Kind.EXIT_PROPOSED, actor=acting_user, person_name=person_name, reason=reason)
+    _audit(acting_user, "hardship.exit_propose", archive, after={"on": archive.exit_proposed_on}, reason=reason)
+    return archive

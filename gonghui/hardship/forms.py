@@ -346,3 +346,175 @@ class AddMemberForm(HouseholdMemberForm, ReasonForm):
 
 class StatsForm(forms.Form):
     org = forms.CharField(label=_("组织代码"), required=False, max_length=40)
+
+
+# --- aid and money (programmes, applications, budgets, disbursements, batches, 便民服务) -------------
+
+
+class AidApplyForm(forms.Form):
+    programme = forms.ChoiceField(label=_("帮扶项目"))
+    member_no = forms.CharField(label=_("会员证号"), max_length=30)
+    household_member = forms.ChoiceField(label=_("受助家庭成员"), required=False)
+    beneficiary_name = forms.CharField(label=_("受助人姓名（未建档时填写）"), max_length=30, required=False)
+    doc_type = forms.ChoiceField(label=_("受助人证件类型"), choices=DocType.choices, initial=DocType.choices[0][0])
+    doc_number = forms.CharField(label=_("受助人证件号码（未建档时填写）"), max_length=30, required=False)
+    schooling = forms.ChoiceField(label=_("在读阶段"), required=False, choices=_blank(Schooling.choices))
+    school = forms.CharField(label=_("就读学校"), max_length=100, required=False)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    flags = forms.MultipleChoiceField(
+        label=_("申报情形"), required=False, widget=forms.CheckboxSelectMultiple, help_text=_("如实勾选适用的情形")
+    )
+    reason = forms.CharField(label=_("申请理由"), max_length=300, widget=text_area())
+
+    def __init__(self, *args, programmes=(), household=(), flags=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = _blank([(str(p.pk), f"{p.name}（{p.org.name}）") for p in programmes])
+        self.fields["household_member"].choices = _blank(
+            [(str(m.pk), f"{m.get_relation_display()} {m.name}") for m in household]
+        )
+        self.fields["flags"].choices = [(f, f) for f in flags]
+
+
+class AidFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+
+    def __init__(self, *args, statuses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = _blank(list(statuses))
+
+
+class AidNoteForm(forms.Form):
+    note = forms.CharField(label=_("意见"), max_length=300, widget=text_area())
+
+
+class AidAmountNoteForm(forms.Form):
+    """Optional note (the finance approval of a disbursement)."""
+
+    note = forms.CharField(label=_("审核意见"), max_length=300, required=False, widget=text_area())
+
+
+class AidNoticeForm(forms.Form):
+    place = forms.CharField(label=_("公示地点/方式"), max_length=200)
+    starts_on = forms.DateField(label=_("公示开始日期"), required=False, widget=date_input())
+    working_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=1, max_value=30, required=False)
+
+
+class AidResolveForm(forms.Form):
+    objection = forms.ChoiceField(label=_("异议"))
+    outcome = forms.ChoiceField(label=_("处理结果"), choices=_blank(NoticeObjection.Outcome.choices))
+    resolution = forms.CharField(label=_("处理情况"), max_length=4000, widget=text_area(4))
+
+    def __init__(self, *args, objections=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objection"].choices = [
+            (str(o.pk), f"{o.received_on:%Y-%m-%d} {o.objector or _('匿名')}：{o.text[:40]}") for o in objections
+        ]
+
+
+class ProposePaymentForm(forms.Form):
+    payee_name = forms.CharField(label=_("收款人"), max_length=30)
+    bank_name = forms.CharField(label=_("开户银行"), max_length=60)
+    account_number = forms.CharField(label=_("银行账号"), max_length=40)
+
+
+class BudgetForm(forms.Form):
+    org = forms.CharField(label=_("预算单位（组织代码）"), max_length=40)
+    programme = forms.ChoiceField(label=_("帮扶项目"))
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    amount = money_field(_("预算金额（元）"), required=True)
+    reason = forms.CharField(label=_("依据/说明"), max_length=300, widget=text_area(2))
+
+    def __init__(self, *args, programmes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = _blank([(str(p.pk), f"{p.name}（{p.org.name}）") for p in programmes])
+
+
+class BatchForm(forms.Form):
+    org = forms.CharField(label=_("发放单位（组织代码）"), max_length=40)
+    disbursements = forms.MultipleChoiceField(label=_("编入批次的发放"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["disbursements"].choices = [
+            (str(d.pk), f"#{d.pk} {d.payee_name} {d.application.programme.name} ¥{d.amount}") for d in rows
+        ]
+
+
+class ReconcileForm(forms.Form):
+    settled_on = forms.DateField(label=_("到账/退回日期"), required=False, widget=date_input())
+    failed = forms.CharField(
+        label=_("发放失败的记录"),
+        required=False,
+        widget=text_area(4),
+        help_text=_("每行一笔：发放编号 失败原因（例如：12 账户已销户）；其余均视为发放成功"),
+    )
+
+    def clean_failed(self):
+        rows = {}
+        for line in (self.cleaned_data.get("failed") or "").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            number, _sep, why = line.replace("：", " ").replace(":", " ").partition(" ")
+            number = number.lstrip("#")
+            if not number.isdigit() or not why.strip():
+                raise forms.ValidationError(_("无法识别：“%(l)s”，应为“发放编号 失败原因”") % {"l": line[:40]})
+            rows[int(number)] = why.strip()
+        return rows
+
+
+class SubsistenceLineForm(forms.Form):
+    division_code = forms.CharField(label=_("行政区划代码"), max_length=12)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    monthly_amount = money_field(_("低保标准（元/人/月）"), required=True)
+    note = forms.CharField(label=_("文件依据"), max_length=200, required=False)
+
+
+class LineFilterForm(forms.Form):
+    division_code = forms.CharField(label=_("行政区划代码"), max_length=12, required=False)
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+
+
+class EditMemberForm(HouseholdMemberForm, ReasonForm):
+    pass
+
+
+class GrantAllowancesForm(forms.Form):
+    org = forms.CharField(label=_("工会（组织代码）"), max_length=40)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+
+
+class ProviderForm(forms.Form):
+    org = forms.CharField(label=_("签约工会（组织代码）"), max_length=40)
+    name = forms.CharField(label=_("服务商名称"), max_length=100)
+    categories = forms.MultipleChoiceField(label=_("服务类别"), widget=forms.CheckboxSelectMultiple)
+    contact = forms.CharField(label=_("联系方式"), max_length=100, required=False)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = list(categories)
+
+
+class ServiceOrderForm(forms.Form):
+    archive = forms.CharField(label=_("档案编号"), max_length=30)
+    category = forms.ChoiceField(label=_("服务类别"))
+    provider = forms.ChoiceField(label=_("服务商"))
+    description = forms.CharField(label=_("服务内容"), max_length=300, widget=text_area(2))
+    dispatched_on = forms.DateField(label=_("派单日期"), required=False, widget=date_input())
+
+    def __init__(self, *args, categories=(), providers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = _blank(list(categories))
+        self.fields["provider"].choices = _blank([(str(p.pk), p.name) for p in providers])
+
+
+class CompleteOrderForm(forms.Form):
+    total_price = money_field(_("服务总价（元）"), required=True)
+    cost_price = money_field(_("成本价（职工自付，元）"), required=True)
+    completed_on = forms.DateField(label=_("完成日期"), required=False, widget=date_input())
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=300, widget=text_area(2))
