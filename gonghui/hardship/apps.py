@@ -16,6 +16,9 @@ class HardshipConfig(AppConfig):
     navigation = [
         (_("困难帮扶"), "hardship:queues", "hardship.view"),
         (_("困难职工档案"), "hardship:list", "hardship.view"),
+        (_("帮扶申请"), "hardship:aid_applications", "hardship.view"),
+        (_("发放审核"), "hardship:aid_disbursements", "finance.approve"),
+        (_("帮扶预算"), "hardship:aid_budgets", "finance.view"),
     ]
     # Shown on an org's page (orgs.views.org_links): the subtree's hardship statistics.
     org_links = [
