@@ -46,42 +46,52 @@ def _mobile(appeal: Appeal) -> str:
     return phone[3:] if phone.startswith("+86") else ""
 
 
-def _send(appeal: Appeal, text: str) -> bool:
+def _send(appeal: Appeal, message) -> bool:
+    """`message` makes the text (only when there is someone to send it to)."""
     mobile = _mobile(appeal)
     if not mobile:
         return False
+    text = message()
     transaction.on_commit(lambda: send_sms(mobile, text), robust=True)
     return True
 
 
 def registered(appeal: Appeal) -> bool:
+    return _send(appeal, lambda: _registered_text(appeal))
+
+
+def _registered_text(appeal: Appeal) -> str:
     if appeal.duplicate_of_id:
-        text = _("%(sig)s您的来电已记录，并关联到此前的工单 %(n)s，我们会一并办理。") % {
+        return _("%(sig)s您的来电已记录，并关联到此前的工单 %(n)s，我们会一并办理。") % {
             "sig": SIGNATURE,
             "n": appeal.duplicate_of.number,
         }
-    else:
-        text = _("%(sig)s您的诉求已受理，工单号 %(n)s，办理期限 %(d)s。查询请拨打12351并提供工单号。") % {
-            "sig": SIGNATURE,
-            "n": appeal.number,
-            "d": appeal.due_on.isoformat(),
-        }
-    return _send(appeal, text)
-
-
-def resolved(appeal: Appeal) -> bool:
-    text = _("%(sig)s您的工单 %(n)s 已办结，请对办理结果进行评价：%(url)s") % {
-        "sig": SIGNATURE,
-        "n": appeal.number,
-        "url": rating_link(appeal),
-    }
-    return _send(appeal, text)
-
-
-def reopened(appeal: Appeal) -> bool:
-    text = _("%(sig)s根据您的评价，工单 %(n)s 已重新办理，新的办理期限 %(d)s。") % {
+    return _("%(sig)s您的诉求已受理，工单号 %(n)s，办理期限 %(d)s。查询请拨打12351并提供工单号。") % {
         "sig": SIGNATURE,
         "n": appeal.number,
         "d": appeal.due_on.isoformat(),
     }
-    return _send(appeal, text)
+
+
+def resolved(appeal: Appeal) -> bool:
+    return _send(appeal, lambda: _resolved_text(appeal))
+
+
+def _resolved_text(appeal: Appeal) -> str:
+    return _("%(sig)s您的工单 %(n)s 已办结，请对办理结果进行评价：%(url)s") % {
+        "sig": SIGNATURE,
+        "n": appeal.number,
+        "url": rating_link(appeal),
+    }
+
+
+def reopened(appeal: Appeal) -> bool:
+    return _send(appeal, lambda: _reopened_text(appeal))
+
+
+def _reopened_text(appeal: Appeal) -> str:
+    return _("%(sig)s根据您的评价，工单 %(n)s 已重新办理，新的办理期限 %(d)s。") % {
+        "sig": SIGNATURE,
+        "n": appeal.number,
+        "d": appeal.due_on.isoformat(),
+    }

@@ -94,6 +94,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("demo members already present; nothing to do")
         self._hardship(province)
+        __import__("gonghui.demo.appeals").demo.appeals.load_demo_appeals(province, stdout=self.stdout)
         benefits_demo.seed_demo(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
