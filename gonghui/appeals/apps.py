@@ -16,6 +16,7 @@ class AppealsConfig(AppConfig):
     navigation = [
         (_("热线工作台"), "appeals:workbench", "appeal.assign"),
         (_("诉求办理"), "appeals:queue", "appeal.view"),
+        (_("劳动争议调解"), "appeals:mediation", "appeal.view"),
         (_("诉求统计"), "appeals:stats", "appeal.view"),
     ]
 

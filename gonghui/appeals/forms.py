@@ -94,3 +94,40 @@ class PortalAppealForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("附件（图片、PDF、Office文档、录音，10MB以内）"))
+
+
+# --- mediation cases (劳动争议调解) -----------------------------------------------------------------
+
+
+class MediationOpenForm(forms.Form):
+    employer_name = forms.CharField(label=_("被申请单位"), required=False, max_length=120)
+    workers = forms.IntegerField(label=_("涉及职工人数"), min_value=1, initial=1)
+    amount_claimed = forms.DecimalField(label=_("请求金额（元）"), required=False, min_value=0, decimal_places=2)
+    mediator_names = forms.CharField(label=_("调解员"), required=False, max_length=120)
+
+
+class MediationSessionForm(forms.Form):
+    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("地点"), required=False, max_length=100)
+    participants = forms.CharField(label=_("参加人员"), required=False, max_length=200)
+    note = forms.CharField(label=_("记录"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
+
+
+class MediationStageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("进入阶段"))
+    note = forms.CharField(label=_("说明"), required=False, max_length=300)
+
+    def __init__(self, *args, stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = list(stages)
+
+
+class MediationCloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("结案结果"))
+    amount_recovered = forms.DecimalField(label=_("追回金额（元）"), required=False, min_value=0, decimal_places=2)
+
+    def __init__(self, *args, **kwargs):
+        from gonghui.appeals.states import MediationOutcome
+
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [c for c in MediationOutcome.choices if c[0] != MediationOutcome.PENDING]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gonghui.appeals import portal, views
+from gonghui.appeals import mediation_views, portal, views
 
 app_name = "appeals"
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
     path("extensions/<int:pk>/<str:decision>/", views.ExtensionDecisionView.as_view(), name="extension_decide"),
     path("rate/<str:token>/", views.RateView.as_view(), name="rate"),
     path("m/", portal.portal_appeals_view, name="portal"),
+    path("mediation/", mediation_views.MediationListView.as_view(), name="mediation"),
+    path("mediation/<str:number>/", mediation_views.MediationDetailView.as_view(), name="mediation_detail"),
+    path("mediation/<str:number>/<slug:move>/", mediation_views.MediationMoveView.as_view(), name="mediation_move"),
+    path("<str:number>/mediate/", mediation_views.MediationOpenView.as_view(), name="mediate"),
     path("<str:number>/", views.AppealDetailView.as_view(), name="detail"),
     path("<str:number>/attach/", views.AttachView.as_view(), name="attach"),
     path("<str:number>/files/<int:pk>/", views.attachment_view, name="attachment"),

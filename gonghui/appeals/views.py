@@ -220,6 +220,9 @@ class AppealDetailView(LoginRequiredMixin, TemplateView):
             moves=moves,
             extensions=appeal.extensions.order_by("-requested_at"),
             callbacks=appeal.callbacks.order_by("due_at"),
+            mediation_cases=appeal.mediation_cases.order_by("opened_on", "id"),
+            can_mediate=change and appeal.status not in (S.NOT_ACCEPTED, S.MERGED),
+            can_decide_extension=user_can(user, "appeal.change", upper.path),
             today=clock.today(),
         )
         return context
