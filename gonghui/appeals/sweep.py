@@ -167,7 +167,10 @@ def sweep(today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
             to_supervise,
         )
         _notices(to_supervise, N.SUPERVISION, F("org_id"), today, now)
-        has_parent = to_supervise.annotate(_parent=_upper(F("parent_id"))).filter(_parent__isnull=False)
+        # Tickets held by a root org have no org above to escalate to. The roots are a handful of ids
+        # read once, so the statement evaluates the parent subquery once per row, not twice.
+        roots = list(Org.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+        has_parent = to_supervise.exclude(org_id__in=roots)
         _notices(has_parent, N.ESCALATION, _upper(F("parent_id")), today, now)
         _events(to_supervise, E.SUPERVISION_OPENED, reason, now, from_org=parent, to_org=F("org_id"))
         overdue = live.filter(sla_state__in=[SlaState.OK, SlaState.DUE_SOON], due_on__lt=today)
