@@ -11,9 +11,10 @@ active verified members — in transactions of 50,000 members, each followed by 
 (`orgs.counters.bump_many`: own counters and rolled-up totals) and one audit entry, so `gonghui recount`
 finds no drift and `gonghui verify-audit` still passes. Its speed (members/s) is recorded.
 
-Measured: `members.queries.member_list(user, q=…)` then `.count()` and the first page of 50 (what the
-member list page runs) for each kind of search input — Chinese name prefix, surname only, full pinyin
-prefix, pinyin initials, mobile, ID number (blind index), member number — in three scopes: the
+Measured: `members.queries.member_list(user, q=…)` then `core.paging.capped_count()` and the first page
+of 50 (what the member list page and `GET /api/v1/members` run) for each kind of search input —
+Chinese name prefix, surname only, full pinyin prefix, pinyin initials, mobile, ID number (blind index),
+member number — in three scopes: the
 `district` login (南山区), the `city` login (深圳市) and the `hotline` login (the whole province).
 The figures go to the `members` section of docs/benchmarks.md.
 """
@@ -66,7 +67,6 @@ KINDS = [
     ("member_no", "member number"),
     ("all", "no search term (the list page)"),
 ]
-PROPOSAL_KINDS = ("name", "surname", "pinyin", "initials", "all")
 SCOPES = [("district", "district", "南山区 (`district` login)"), ("city", "city", "深圳市 (`city` login)")]
 SCOPES.append(("province", "hotline", "广东省 (`hotline` login)"))
 
@@ -346,59 +346,22 @@ def search_terms(scope_path: str, n: int, rng: random.Random) -> dict[str, list[
     return terms
 
 
-def prefix_range(field: str, prefix: str):
-    """`field` starts with `prefix`, as a range an ordinary B-tree index serves on SQLite and PostgreSQL alike.
-
-    SQLite's LIKE is case-insensitive, so `startswith` (LIKE 'x%') never uses an index there.
-    """
-    from django.db.models import Q
-
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
-
-
-def proposed_q(q: str):
-    """`members.queries.search_q` with name, pinyin and initials as index ranges in a person subquery.
-
-    `person_id IN (SELECT id FROM people_person WHERE name >= q AND name < next(q))`: the subquery walks
-    the name index; without it (a plain join) SQLite's planner, which has no statistics, always starts
-    from the scope's path range and joins every member of the scope.
-    """
-    from django.db.models import Q
-
-    from gonghui.members.queries import PINYIN_RE, search_q
-    from gonghui.people.models import Person
-
-    text = (q or "").strip()
-    if not text or text.replace(" ", "").replace("+", "").replace("-", "").isdigit():
-        return search_q(text)  # member number, ID number, mobile: exact matches already
-    if PINYIN_RE.match(text):
-        lower = text.lower()
-        people = Person.objects.filter(prefix_range("name_initials", lower) | prefix_range("name_pinyin", lower))
-    else:
-        people = Person.objects.filter(prefix_range("name", text))
-    return Q(person_id__in=people.values("pk"))
-
-
-def run_search(user, term: str, variant: str = "current") -> tuple[int, list]:
-    from gonghui.members.models import Membership
+def run_search(user, term: str) -> tuple[int, list]:
+    """What the member list page and `GET /api/v1/members` run: the capped count, then the first page."""
+    from gonghui.core.paging import capped_count
     from gonghui.members.queries import member_list
 
-    if variant == "current":
-        qs = member_list(user, q=term)
-    else:
-        qs = Membership.objects.restrict(user, "view").select_related("person", "org").order_by("-id")
-        if term:
-            qs = qs.filter(proposed_q(term))
-    return qs.count(), list(qs[:PAGE])
+    qs = member_list(user, q=term)
+    count, _capped = capped_count(qs)
+    return count, list(qs[:PAGE])
 
 
-def plans(connection, user, term: str, variant: str = "current") -> list[str]:
+def plans(connection, user, term: str) -> list[str]:
     """EXPLAIN of the count and the page query for one search."""
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        run_search(user, term, variant)
+        run_search(user, term)
     out = []
     with connection.cursor() as cursor:
         for query in captured.captured_queries[-2:]:
@@ -413,16 +376,16 @@ def plans(connection, user, term: str, variant: str = "current") -> list[str]:
     return out
 
 
-def measure(user, terms: list[str], variant: str) -> tuple[dict, int]:
+def measure(user, terms: list[str]) -> tuple[dict, int]:
     """Timings of the searches (3 warm-ups); a search slower than 1 s is timed once, that first run (n=1)."""
-    first = timed(lambda: run_search(user, terms[0], variant))
+    first = timed(lambda: run_search(user, terms[0]))
     if first[0] > 1000:
         samples = [first]
     else:
         for term in terms[1:3]:
-            run_search(user, term, variant)
+            run_search(user, term)
         gc.collect()
-        samples = [timed(lambda term=term: run_search(user, term, variant)) for term in terms]
+        samples = [timed(lambda term=term: run_search(user, term)) for term in terms]
     hits = sorted(found for _ms, (found, _page) in samples)
     return summary([ms for ms, _result in samples]), hits[len(hits) // 2]
 
@@ -457,8 +420,6 @@ single figures are noisy; the orders of magnitude are not):
   for a city, and ~10 s for the province on SQLite (a count of 1,000,000 rows and a sort to find the newest
   50), ~0.25 s on PostgreSQL. Remedies are not indexes either: the rolled-up `sub_members` of the org row for
   an unfiltered count and a keyset page (`id < last`) the primary key serves."""
-
-TEMP_INDEX = "bench_tmp_person_name"  # created for the proposal's measurement, dropped afterwards
 
 
 def worker(backend: str, results_file: Path, terms_per_kind: int, target: int) -> None:
@@ -522,28 +483,13 @@ def worker(backend: str, results_file: Path, terms_per_kind: int, target: int) -
         terms["all"] = [""] * min(terms_per_kind, 10)
         work.append((scope, user, terms))
 
-    def run(variant: str) -> None:
-        for scope, user, terms in work:
-            for kind, _label in KINDS:
-                if variant != "current" and kind not in PROPOSAL_KINDS:
-                    continue
-                log(f"{backend}: {variant} {scope} / {kind}")
-                key = f"{variant}:{scope}:{kind}"
-                out["figures"][key], out["hits"][key] = measure(user, terms[kind], variant)
-                shown = "an ID number" if kind == "id" else terms[kind][0]  # never a whole ID number in the report
-                out["plans"][key] = {"term": shown, "plan": plans(connection, user, terms[kind][0], variant)}
-
-    run("current")
-    # The proposal: an index on people_person.name and prefix ranges instead of LIKE (see proposed_q).
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE INDEX IF NOT EXISTS "{TEMP_INDEX}" ON "people_person" ("name")')
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE people_person")
-    try:
-        run("proposed")
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP INDEX IF EXISTS "{TEMP_INDEX}"')
+    for scope, user, terms in work:
+        for kind, _label in KINDS:
+            log(f"{backend}: {scope} / {kind}")
+            key = f"{scope}:{kind}"
+            out["figures"][key], out["hits"][key] = measure(user, terms[kind])
+            shown = "an ID number" if kind == "id" else terms[kind][0]  # never a whole ID number in the report
+            out["plans"][key] = {"term": shown, "plan": plans(connection, user, terms[kind][0])}
     out["loadavg_end"] = os.getloadavg()
     out["versions"] = versions(connection)
     out["db_size_mb"] = db_size_mb(connection)
@@ -580,7 +526,7 @@ def fmt(ms: float) -> str:
     return f"{ms:.1f}" if ms < 100 else f"{ms:.0f}"
 
 
-def table(results: dict, variant: str = "current") -> str:
+def table(results: dict) -> str:
     ran = {b: r for b, r in results.items() if r is not None}
     head = (
         "| search | scope | " + " | ".join(f"{b} p50 / p95 / max (ms)" for b in ran) + " | median matches | verdict |"
@@ -588,7 +534,7 @@ def table(results: dict, variant: str = "current") -> str:
     lines = [head, "|---|---|" + "---|" * len(ran) + "---|---|"]
     for scope, _user, scope_label in SCOPES:
         for kind, label in KINDS:
-            key = f"{variant}:{scope}:{kind}"
+            key = f"{scope}:{kind}"
             if not all(key in r["figures"] for r in ran.values()):
                 continue
             cells = []
@@ -641,21 +587,13 @@ def write_doc(results: dict, argv: list[str]) -> None:
         "- loading the members: " + ("; ".join(loads) if loads else "already loaded by an earlier run"),
         "- machine load (1-minute load average, start → end): "
         + "; ".join(f"{b} {r['loadavg_start'][0]:.1f} → {r['loadavg_end'][0]:.1f}" for b, r in ran.items()),
-        f"- method: `member_list(user, q=term)`, then `.count()` and the first page of {PAGE} (the list page's two "
-        "queries), for terms taken from random members of the scope; 3 warm-up searches per row, `DEBUG` off, "
-        "wall-clock ms, nearest-rank percentiles.",
+        f"- method: `member_list(user, q=term)`, then `capped_count()` (stops at 10,000) and the first page of {PAGE} "
+        "(the two queries of the list page and of `GET /api/v1/members`), for terms taken from random members of "
+        "the scope; 3 warm-up searches per row, `DEBUG` off, wall-clock ms, nearest-rank percentiles.",
         "",
-        "### Figures: `members.queries.member_list()` as it is",
+        "### Figures",
         "",
-        table(results, "current"),
-        "",
-        "### Figures: the proposal (index on `people_person.name`, prefix searches as ranges)",
-        "",
-        "Measured in the same run with a temporary index `CREATE INDEX … ON people_person (name)` (dropped "
-        "afterwards) and `proposed_q()` of this module: name, pinyin and initials prefixes as `>= prefix AND < "
-        "next(prefix)` instead of `LIKE 'prefix%'`. Member number, ID number and mobile are unchanged.",
-        "",
-        table(results, "proposed"),
+        table(results),
         "",
         "### Query plans, province scope (first term of each row; count query ‖ page query)",
         "",
@@ -712,9 +650,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     results = {backend: run_worker(backend, url, args) for backend, url in targets.items()}
     print()
-    print(table(results, "current") if any(results.values()) else "no results")
-    print()
-    print(table(results, "proposed") if any(results.values()) else "")
+    print(table(results) if any(results.values()) else "no results")
     print()
     if not any(results.values()):
         return 1

@@ -68,6 +68,8 @@ class Membership(TimeStampedModel):
             models.Index(fields=["org", "status"], name="membership_org_status_idx"),
             models.Index(fields=["province_id", "status"], name="membership_province_idx"),
             models.Index(fields=["status", "last_dues_paid_on"], name="membership_lapse_idx"),
+            # Member search by name: a person's memberships within a scope, from the index alone.
+            models.Index(fields=["person", "org_path"], name="membership_person_path_idx"),
         ]
 
     def __str__(self):
