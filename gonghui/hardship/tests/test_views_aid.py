@@ -561,3 +561,31 @@ def test_it_refuses_a_line_outside_the_users_division(hp, client_for, lines, clo
     )
     assert r.status_code in (200, 403)
     assert SubsistenceLine.objects.count() == before
+
+
+def test_it_offers_the_money_and_exit_buttons_on_the_household_page(hp, fp, client_for, household):
+    url = f"/hardship/archives/{household.number}/"
+    for user in (hp.own, hp.ancestor):
+        page = client_for(user).get(url).content.decode()
+        assert f"/hardship/archives/{household.number}/exit/propose/" in page
+        assert f"/hardship/aid/applications/new/?archive={household.number}" in page
+    page = client_for(fp.own).get(url).content.decode()  # finance may read, not act
+    assert "/exit/propose/" not in page and "/aid/applications/new/" not in page
+
+
+def test_it_lists_budgets_in_constant_queries(fp, client_for, tree, clock):
+    programmes = list(seed_programmes(tree).values())
+    c = client_for(fp.own)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get("/hardship/aid/budgets/").status_code == 200
+        return len(ctx)
+
+    budget(tree.district, programmes[0], user=fp.own)
+    one = count()
+    for p in programmes[1:4]:
+        budget(tree.district, p, user=fp.own)
+    assert count() == one
+    assert "暂无预算" in client_for(fp.sibling).get("/hardship/aid/budgets/").content.decode()
+    assert client_for(fp.outsider).get("/hardship/aid/budgets/").status_code == 403
