@@ -24,6 +24,7 @@ import datetime as dt
 import itertools
 import json
 import secrets
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -669,6 +670,7 @@ def _make_shards(campaign: Campaign) -> None:
 
 def _reshard(campaign: Campaign) -> None:
     """A published campaign's quota changed: spread what is left over the shards (locked), never below their issued."""
+    _sold_out.pop(campaign.pk, None)
     shards = list(CampaignShard.objects.select_for_update().filter(campaign=campaign).order_by("number"))
     issued = sum(s.issued for s in shards)
     if campaign.quota < issued:
@@ -686,6 +688,25 @@ def _room_left(campaign: Campaign) -> int:
         )["n"]
         or 0
     )
+
+
+# Campaigns this process found sold out (fresh read, no room in any shard) → when. For a short while
+# later claims are refused without touching the shards: after a sell-out the refusals outnumber the
+# claims, and each cost a write statement and a read. Only ever a refusal — never an extra voucher —
+# and the quota changing in this process (`_reshard`) forgets it; another process's change is seen
+# within SOLD_OUT_MEMO seconds.
+SOLD_OUT_MEMO = 1.0
+_sold_out: dict[int, float] = {}
+
+
+def _known_sold_out(campaign: Campaign) -> bool:
+    at = _sold_out.get(campaign.pk)
+    if at is None:
+        return False
+    if time.monotonic() - at < SOLD_OUT_MEMO:
+        return True
+    _sold_out.pop(campaign.pk, None)
+    return False
 
 
 def _check_open(campaign: Campaign, now: dt.datetime) -> None:
@@ -781,6 +802,7 @@ def _claim_in_one_statement(campaign: Campaign, voucher: Voucher, entry) -> int 
         if pk is not None:
             return pk
         if attempt % 2 == 0 and _room_left(campaign) <= 0:
+            _sold_out[campaign.pk] = time.monotonic()
             return None
     raise ClaimRefused(_("领取人数较多，请稍后再试"), "busy")
 
@@ -803,12 +825,14 @@ def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: 
         ), voucher AS (
             INSERT INTO {v} (campaign_id, membership_id, code, member_seq, org_path, member_org_path, province_id,
                              status, channel, issued_at, expires_at, redeemed_place, revoke_reason)
-            SELECT taken.campaign_id, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', '' FROM taken
+            SELECT taken.campaign_id, %s::bigint, %s::varchar, %s::smallint, %s::varchar, %s::varchar, %s::bigint,
+                   %s::varchar, %s::varchar, %s::timestamptz, %s::timestamptz, '', '' FROM taken
             RETURNING id
         ), entry AS (
             INSERT INTO {a} (at, actor_id, actor_label, action, object_type, object_id, object_label, org_id,
                              org_path, before, after, reason, request_id, entry_hash)
-            SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, %s::jsonb, %s, %s, %s FROM voucher
+            SELECT %s::timestamptz, %s::bigint, %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::varchar,
+                   %s::bigint, %s::varchar, NULL, %s::jsonb, %s::text, %s::varchar, %s::varchar FROM voucher
         )
         SELECT id FROM voucher
     """
@@ -841,8 +865,19 @@ def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: 
         entry.entry_hash,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+        if connection.queries_logged:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        else:
+            # A server-side prepared statement on this connection: PostgreSQL plans the claim once
+            # per connection instead of on every claim (Django's cursors bind client-side and never
+            # prepare). Typed parameters (the casts above). Debug and query-counting runs take the
+            # ordinary cursor above, so they log and count this statement like any other.
+            import psycopg
+
+            with connection.wrap_database_errors, psycopg.Cursor(cursor.connection) as raw:
+                raw.execute(sql, params, prepare=True)
+                row = raw.fetchone()
     return row[0] if row else None
 
 
@@ -857,6 +892,8 @@ def do_claim_voucher(*, acting_user=None, campaign: Campaign, membership: Member
     verdict = verdict_for(campaign, membership)
     if not verdict:
         raise ClaimRefused(_("不符合领取条件：%s") % "；".join(verdict.reasons), "not_eligible", verdict.reasons)
+    if _known_sold_out(campaign):
+        raise ClaimRefused(_("已领完（共 %(q)s 张）") % {"q": campaign.quota}, "sold_out")
     single_statement = connection.vendor == "postgresql"
     for attempt in range(CLAIM_RETRIES):
         try:

@@ -193,13 +193,14 @@ def parse_rule(data) -> Rule:
     unknown = sorted(set(data) - KNOWN_KEYS - set(CONDITIONS))
     if unknown:
         errors.append(_("未知的条件：%(keys)s") % {"keys": "、".join(unknown)})
-    statuses = _list(data, "statuses", {str(k): str(v) for k, v in MembershipStatus.choices}, errors)
+    # Allowed values only (no labels: translating every label cost more than the rest of a claim).
+    statuses = _list(data, "statuses", dict.fromkeys(MembershipStatus.values), errors)
     rule_kwargs = {
         "statuses": statuses or (MembershipStatus.ACTIVE,),
         "orgs": tuple(code.upper() for code in _list(data, "orgs", {}, errors)),
-        "worker_types": _list(data, "worker_types", {str(k): str(v) for k, v in WorkerType.choices}, errors),
-        "gig_subtypes": _list(data, "gig_subtypes", {str(k): str(v) for k, v in GigSubtype.choices}, errors),
-        "skill_levels": _list(data, "skill_levels", {v: v for v in SKILL_LEVELS}, errors),
+        "worker_types": _list(data, "worker_types", dict.fromkeys(WorkerType.values), errors),
+        "gig_subtypes": _list(data, "gig_subtypes", dict.fromkeys(GigSubtype.values), errors),
+        "skill_levels": _list(data, "skill_levels", dict.fromkeys(SKILL_LEVELS), errors),
         "age_min": _age(data, "age_min", errors),
         "age_max": _age(data, "age_max", errors),
     }

@@ -52,7 +52,7 @@ def test_by_person_only_a_current_membership(tree):
     assert queries.claimant(membership_id=gone.pk).status == "left"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_can_be_used_from_another_thread(tree):
     rider = gig_member(tree.grassroots)
     queries.claimant(membership_id=rider.pk)
@@ -68,3 +68,26 @@ def test_it_can_be_used_from_another_thread(tree):
     thread.start()
     thread.join()
     assert seen == [rider.pk]
+
+
+def test_after_a_sell_out_refusals_skip_the_shards_until_the_quota_changes(tree, django_assert_num_queries):
+    from django.db import connection
+
+    from gonghui.benefits import actions
+    from gonghui.benefits.actions import ClaimRefused
+    from gonghui.benefits.models import Voucher
+    from gonghui.benefits.tests.helpers import make_campaign
+
+    campaign = make_campaign(tree.district, quota=1)
+    first, second, third = (queries.claimant(membership_id=gig_member(tree.grassroots).pk) for _ in range(3))
+    actions.do_claim_voucher(campaign=campaign, membership=first)
+    with pytest.raises(ClaimRefused) as refused:
+        actions.do_claim_voucher(campaign=campaign, membership=second)
+    assert refused.value.refusal == "sold_out"
+    if connection.vendor == "postgresql":  # the memo is kept where claims are one statement
+        with django_assert_num_queries(0), pytest.raises(ClaimRefused) as again:
+            actions.do_claim_voucher(campaign=campaign, membership=second)
+        assert again.value.refusal == "sold_out"
+    actions.do_update_campaign(acting_user=None, campaign=campaign, data={"quota": 2})
+    actions.do_claim_voucher(campaign=campaign, membership=third)
+    assert Voucher.objects.filter(campaign=campaign).count() == 2
