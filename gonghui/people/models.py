@@ -20,8 +20,8 @@ class Person(TimeStampedModel):
     # Byte-order columns with indexes: member search matches name, pinyin and initials by prefix
     # range (core.tree.prefix_range), which must stay an index range on both databases.
     name = ByteOrderCharField(_("姓名"), max_length=30)
-    name_pinyin = ByteOrderCharField(_("姓名拼音"), max_length=120, blank=True, db_index=True)
-    name_initials = ByteOrderCharField(_("拼音首字母"), max_length=30, blank=True, db_index=True)
+    name_pinyin = ByteOrderCharField(_("姓名拼音"), max_length=120, blank=True)
+    name_initials = ByteOrderCharField(_("拼音首字母"), max_length=30, blank=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=10, choices=choices(ETHNIC_GROUPS), blank=True)
@@ -41,8 +41,14 @@ class Person(TimeStampedModel):
     class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
-        # A plain index, not db_index: that would add a redundant varchar_pattern_ops twin on PostgreSQL.
-        indexes = [models.Index(fields=["name"], name="person_name_idx")]
+        # Plain indexes, not db_index: that would add a redundant varchar_pattern_ops twin on PostgreSQL.
+        # `id` second: a name search's person subquery is then an index-only scan on PostgreSQL too
+        # (SQLite keeps the rowid in every index anyway).
+        indexes = [
+            models.Index(fields=["name", "id"], name="person_name_idx"),
+            models.Index(fields=["name_pinyin", "id"], name="person_pinyin_idx"),
+            models.Index(fields=["name_initials", "id"], name="person_initials_idx"),
+        ]
 
     def __str__(self):
         return self.name
