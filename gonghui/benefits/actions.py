@@ -794,20 +794,22 @@ def _claim_in_one_statement(campaign: Campaign, voucher: Voucher, entry) -> int 
 
     The shard is chosen from a random starting point and locked with SKIP LOCKED, so concurrent
     claimants spread over the shards. When every shard with room is locked at that instant, the claim
-    waits for one of them (a plain UPDATE of that row) and looks again; it is refused only when a fresh
-    read finds no room at all. Returns the voucher id, or None when the quota is gone.
+    waits for one of them (a plain UPDATE of that row) and looks again; it is refused only when the
+    statement's own snapshot shows no shard with room (no room at its start: only a quota change adds
+    room, and that forgets the memo). Returns the voucher id, or None when the quota is gone.
     """
     for attempt in range(TAKE_PASSES):
-        pk = _one_statement(campaign, voucher, entry, skip_locked=attempt % 2 == 0)
+        pk, room = _one_statement(campaign, voucher, entry, skip_locked=attempt % 2 == 0)
         if pk is not None:
             return pk
-        if attempt % 2 == 0 and _room_left(campaign) <= 0:
+        if not room:
             _sold_out[campaign.pk] = time.monotonic()
             return None
     raise ClaimRefused(_("领取人数较多，请稍后再试"), "busy")
 
 
-def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: bool) -> int | None:
+def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: bool) -> tuple[int | None, bool]:
+    """(the voucher id or None, whether any shard had room when the statement started)."""
     c, sh, v, a = Campaign._meta.db_table, CampaignShard._meta.db_table, Voucher._meta.db_table, entry._meta.db_table
     # SKIP LOCKED: lock a free shard without waiting. Otherwise pick one shard with room from the snapshot and
     # let the UPDATE wait for that one row only (a statement never waits while holding another shard: no deadlock).
@@ -834,7 +836,10 @@ def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: 
             SELECT %s::timestamptz, %s::bigint, %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::varchar,
                    %s::bigint, %s::varchar, NULL, %s::jsonb, %s::text, %s::varchar, %s::varchar FROM voucher
         )
-        SELECT id FROM voucher
+        SELECT (SELECT id FROM voucher), EXISTS (
+            SELECT 1 FROM {sh} s2 JOIN {c} c2 ON c2.id = s2.campaign_id
+            WHERE s2.campaign_id = %s AND c2.status = %s AND s2.issued < s2.quota
+        )
     """
     params = [
         campaign.pk,
@@ -863,6 +868,8 @@ def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: 
         entry.reason,
         entry.request_id,
         entry.entry_hash,
+        campaign.pk,
+        PublishStatus.PUBLISHED,
     ]
     with connection.cursor() as cursor:
         if connection.queries_logged:
@@ -878,7 +885,7 @@ def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: 
             with connection.wrap_database_errors, psycopg.Cursor(cursor.connection) as raw:
                 raw.execute(sql, params, prepare=True)
                 row = raw.fetchone()
-    return row[0] if row else None
+    return row[0], bool(row[1])
 
 
 def do_claim_voucher(*, acting_user=None, campaign: Campaign, membership: Membership, now=None) -> Voucher:
