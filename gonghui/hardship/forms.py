@@ -8,6 +8,9 @@ overridable only with a written reason) and the archive level, then who handled 
 
 from __future__ import annotations
 
+import json
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +29,7 @@ from gonghui.hardship.models import (
     Schooling,
     SchoolKind,
 )
+from gonghui.hardship.models_aid import AidProgramme
 from gonghui.hardship.states import ArchiveLevel, ArchiveStatus, Category, Cause, RemovalReason
 from gonghui.people.choices import choices
 from gonghui.people.identity import DocType
@@ -518,3 +522,249 @@ class CompleteOrderForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=300, widget=text_area(2))
+
+
+# --- aid programme editor: settings, declared flags and the rules as rows ----------------------------
+
+FLAG_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+RULE_FACTS = ("archived", "category", "schooling", "relation")
+TRISTATE = [("", _("不限")), ("yes", _("是")), ("no", _("否"))]
+
+
+def split_codes(text) -> list[str]:
+    """'a, b，c、d e' → ['a', 'b', 'c', 'd', 'e'] (order kept, duplicates dropped)."""
+    codes = re.split(r"[\s,，、;；]+", str(text or "").strip())
+    return list(dict.fromkeys(c for c in codes if c))
+
+
+class ProgrammeForm(forms.Form):
+    """A new programme's settings (the rules are the rows below it)."""
+
+    org = forms.CharField(label=_("主办工会（组织代码）"), max_length=40)
+    code = forms.CharField(
+        label=_("项目代码"), max_length=40, help_text=_("小写字母、数字、下划线或连字符，如 autumn_education")
+    )
+    name = forms.CharField(label=_("项目名称"), max_length=60)
+    kind = forms.ChoiceField(label=_("项目类型"), choices=_blank(AidProgramme.Kind.choices))
+    beneficiary = forms.ChoiceField(label=_("资助对象"), choices=_blank(AidProgramme.Beneficiary.choices))
+    archived_only = forms.BooleanField(label=_("仅限在档困难职工"), required=False)
+    requires_notice = forms.BooleanField(label=_("发放前须公示"), required=False, initial=True)
+    notice_working_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=1, max_value=30, initial=5)
+    description = forms.CharField(label=_("说明"), max_length=500, required=False, widget=text_area(2))
+
+
+class ProgrammeRulesForm(forms.Form):
+    """The declared flags (申报情形) and, when editing, the reason for the change."""
+
+    flags = forms.CharField(
+        label=_("申请人须申报的情形（代码）"),
+        required=False,
+        max_length=1000,
+        help_text=_(
+            "每个情形一个代码（小写字母、数字、下划线），用空格或逗号分隔，例如 military_academy aided_elsewhere；"
+            "受理申请时如实勾选，可在下面的条件中引用"
+        ),
+    )
+    reason = forms.CharField(label=_("调整依据/原因"), max_length=300, widget=text_area(2))
+
+    def __init__(self, *args, require_reason=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not require_reason:
+            del self.fields["reason"]
+
+    def clean_flags(self):
+        codes = split_codes(self.cleaned_data.get("flags"))
+        bad = [c for c in codes if not FLAG_CODE_RE.match(c) or c in RULE_FACTS]
+        if bad:
+            raise forms.ValidationError(_("情形代码无效：%(c)s") % {"c": "、".join(bad)})
+        return codes
+
+
+class RuleConditionForm(forms.Form):
+    """One rule's condition as fields: every field left at 不限 matches every application."""
+
+    archived = forms.ChoiceField(label=_("在档困难职工家庭"), choices=TRISTATE, required=False)
+    category = forms.MultipleChoiceField(
+        label=_("困难类别（不选 = 不限）"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    schooling = forms.MultipleChoiceField(
+        label=_("在读阶段（不选 = 不限）"),
+        choices=Schooling.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    relation = forms.MultipleChoiceField(
+        label=_("受助人与职工关系（不选 = 不限）"),
+        choices=Relation.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    declared = forms.CharField(label=_("申报了以下情形"), max_length=300, required=False)
+    not_declared = forms.CharField(label=_("未申报以下情形"), max_length=300, required=False)
+    # Conditions this editor cannot show as fields (none in the standard programmes): kept as they are.
+    extra = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, flags=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.known_flags = flags  # None: the flags field itself is invalid, do not judge the codes here
+
+    def clean_extra(self):
+        raw = self.cleaned_data.get("extra") or ""
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("条件数据无效"))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        declared, absent = split_codes(data.get("declared")), split_codes(data.get("not_declared"))
+        if self.known_flags is not None:
+            for field, codes in (("declared", declared), ("not_declared", absent)):
+                unknown = [c for c in codes if c not in self.known_flags]
+                if unknown:
+                    self.add_error(field, _("“申请人须申报的情形”中没有：%(c)s") % {"c": "、".join(unknown)})
+        both = set(declared) & set(absent)
+        if both:
+            self.add_error(
+                "not_declared", _("同一情形不能既要求申报又要求未申报：%(c)s") % {"c": "、".join(sorted(both))}
+            )
+        data["declared"], data["not_declared"] = declared, absent
+        return data
+
+    def when(self) -> dict:
+        d = self.cleaned_data
+        when = dict(d.get("extra") or {})
+        if d.get("archived"):
+            when["archived"] = d["archived"] == "yes"
+        for key in ("category", "schooling", "relation"):
+            values = list(d.get(key) or [])
+            if values:
+                when[key] = values[0] if len(values) == 1 else values
+        for code in d.get("declared") or []:
+            when[code] = True
+        for code in d.get("not_declared") or []:
+            when[code] = False
+        return when
+
+    @staticmethod
+    def initial_for(when: dict, flags) -> dict:
+        """A stored condition → the row's fields (anything else goes to `extra`, kept unchanged)."""
+        initial, extra = {"declared": [], "not_declared": []}, {}
+        for key, value in (when or {}).items():
+            if key == "archived" and isinstance(value, bool):
+                initial["archived"] = "yes" if value else "no"
+            elif key in ("category", "schooling", "relation") and isinstance(value, str | list):
+                initial[key] = value if isinstance(value, list) else [value]
+            elif key in flags and isinstance(value, bool):
+                initial["declared" if value else "not_declared"].append(key)
+            else:
+                extra[key] = value
+        initial["declared"] = " ".join(initial["declared"])
+        initial["not_declared"] = " ".join(initial["not_declared"])
+        if extra:
+            initial["extra"] = json.dumps(extra, ensure_ascii=False)
+        return initial
+
+
+class AmountRuleForm(RuleConditionForm):
+    label = forms.CharField(label=_("标准名称"), max_length=100)
+    amount = money_field(_("资助金额（元）"), required=True)
+
+    field_order = ["label", "amount"]
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(_("金额应大于0"))
+        return amount
+
+    def rule(self) -> dict:
+        return {"label": self.cleaned_data["label"], "when": self.when(), "amount": str(self.cleaned_data["amount"])}
+
+
+class ExclusionRuleForm(RuleConditionForm):
+    code = forms.CharField(label=_("规则代码"), max_length=40, help_text=_("如 military_academy"))
+    label = forms.CharField(label=_("排除情形"), max_length=100)
+
+    field_order = ["code", "label"]
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{1,39}", code):
+            raise forms.ValidationError(_("规则代码应为2–40位小写字母、数字、下划线或连字符"))
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self.when():
+            raise forms.ValidationError(_("排除情形须至少设置一个条件，否则会排除所有申请"))
+        return data
+
+    def rule(self) -> dict:
+        return {"code": self.cleaned_data["code"], "label": self.cleaned_data["label"], "when": self.when()}
+
+
+class BaseRuleFormSet(forms.BaseFormSet):
+    """Rows of rules: the stored rows and any filled-in new row, in the order given (排序), without
+    the rows ticked 删除; an untouched empty new row is skipped."""
+
+    def _live(self, forms_) -> list:
+        extra = set(map(id, self.extra_forms))
+        return [
+            f
+            for f in forms_
+            if getattr(f, "cleaned_data", None)
+            and not (self.can_delete and self._should_delete_form(f))
+            and (id(f) not in extra or f.has_changed())
+        ]
+
+    def rules(self) -> list[dict]:
+        return [f.rule() for f in self._live(self.ordered_forms if self.can_order else self.forms)]
+
+    def clean(self):
+        super().clean()
+        codes = [f.cleaned_data.get("code") for f in self._live(self.forms) if f.cleaned_data.get("code")]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise forms.ValidationError(_("规则代码重复：%(c)s") % {"c": "、".join(dupes)})
+
+
+AmountRuleFormSet = forms.formset_factory(
+    AmountRuleForm, formset=BaseRuleFormSet, extra=2, can_order=True, can_delete=True, max_num=30, validate_max=True
+)
+ExclusionRuleFormSet = forms.formset_factory(
+    ExclusionRuleForm, formset=BaseRuleFormSet, extra=2, can_delete=True, max_num=30, validate_max=True
+)
+
+
+class ProgrammeActiveForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=300, widget=text_area(2))
+
+
+class AidBatchNoticeForm(forms.Form):
+    """公示 several checked applications together: one place, one period."""
+
+    applications = forms.MultipleChoiceField(label=_("公示的申请"), widget=forms.CheckboxSelectMultiple)
+    place = forms.CharField(label=_("公示地点/方式"), max_length=200)
+    starts_on = forms.DateField(label=_("公示开始日期"), required=False, widget=date_input())
+    working_days = forms.IntegerField(
+        label=_("公示期（工作日）"),
+        min_value=1,
+        max_value=30,
+        required=False,
+        help_text=_("不填则取所选项目中最长的公示期"),
+    )
+
+    def __init__(self, *args, rows=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applications"].choices = [
+            (str(a.pk), f"#{a.pk} {a.programme.name} · {a.year} · {a.beneficiary_name} · ¥{a.amount}") for a in rows
+        ]

@@ -25,11 +25,15 @@ from gonghui.hardship.views import household as household_views  # noqa: E402
 urlpatterns += [
     path("aid/programmes/", aid_views.ProgrammeListView.as_view(), name="aid_programmes"),
     path("aid/programmes/<int:pk>/", aid_views.ProgrammeDetailView.as_view(), name="aid_programme"),
+    path("aid/programmes/new/", aid_views.ProgrammeCreateView.as_view(), name="aid_programme_create"),
+    path("aid/programmes/<int:pk>/rules/", aid_views.ProgrammeRulesView.as_view(), name="aid_programme_rules"),
+    path("aid/programmes/<int:pk>/active/", aid_views.ProgrammeActiveView.as_view(), name="aid_programme_active"),
     path("aid/budgets/", aid_views.BudgetListView.as_view(), name="aid_budgets"),
     path("aid/budgets/set/", aid_views.BudgetSetView.as_view(), name="aid_budget_set"),
     path("aid/budgets/<int:pk>/", aid_views.BudgetLedgerView.as_view(), name="aid_budget"),
     path("aid/applications/", aid_views.ApplicationListView.as_view(), name="aid_applications"),
     path("aid/applications/new/", aid_views.ApplyView.as_view(), name="aid_apply"),
+    path("aid/applications/notice/", aid_views.BatchNoticeView.as_view(), name="aid_notice_many"),
     path("aid/applications/<int:pk>/", aid_views.ApplicationDetailView.as_view(), name="aid_application"),
     path(
         "aid/applications/<int:pk>/<slug:step>/",

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import Promise
@@ -22,6 +24,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from gonghui.core.errors import error_fields
 from gonghui.core.paging import CappedPaginator
 from gonghui.core.scoping import access_object, user_can
 from gonghui.core.views import ActionFormView, ObjectHistoryMixin
@@ -144,6 +147,7 @@ class ProgrammeListView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         _require_view(self.request.user)
         context.update(paginate(self.request, aid_queries.programmes(self.request.user)))
+        context["can_create"] = user_can(self.request.user, APPROVE)
         return context
 
 
@@ -160,6 +164,7 @@ class ProgrammeDetailView(LoginRequiredMixin, ObjectHistoryMixin, TemplateView):
             budgets=list(aid_queries.budgets(user).filter(programme=programme)),
             can_apply=programme.active and user_can(user, CHANGE),
             can_budget=user_can(user, FINANCE),
+            can_edit=user_can(user, APPROVE, programme.org_path),
             history=self.history(programme, programme.org_path),
         )
         return context
@@ -252,6 +257,13 @@ class ApplicationListView(LoginRequiredMixin, TemplateView):
         data = form.cleaned_data if form.is_valid() else {}
         qs = aid_queries.applications(user, status=data.get("status") or None, year=data.get("year"))
         context.update(paginate(self.request, qs))
+        context["object_list"] = rows = list(context["object_list"])
+        # Checked applications awaiting 公示 that this user may put on notice: ticked here, noticed together.
+        context["notice_ready"] = {
+            a.pk
+            for a in rows
+            if a.status == A.CHECKED and a.programme.requires_notice and user_can(user, CHANGE, a.org_path)
+        }
         context.update(filter_form=form, can_apply=user_can(user, CHANGE))
         return context
 
@@ -805,3 +817,281 @@ class ReconcileView(AidFormView):
 
     def get_success_url_for(self, result):
         return reverse("hardship:aid_batch", args=[self.batch.pk])
+
+
+# --- programme editor: create a programme, edit its rules, stop/resume it --------------------------------
+
+
+def _rule_rows(rules: list, flags: list) -> list[dict]:
+    rows = []
+    for rule in rules:
+        row = hf.RuleConditionForm.initial_for(rule.get("when"), flags)
+        row.update({k: v for k, v in rule.items() if k != "when"})
+        rows.append(row)
+    return rows
+
+
+@method_decorator(never_cache, name="dispatch")
+class ProgrammeEditorView(LoginRequiredMixin, View):
+    """One page: (new programme: its settings), the declared flags, the amount rules as ordered rows
+    (condition fields → amount) and the exclusion rules as rows (code, label, condition). Every row
+    is validated on its own fields; the action then judges the whole and writes nothing on error."""
+
+    template_name = "hardship/aid/programme_form.html"
+    programme: AidProgramme | None = None
+
+    def initial(self) -> dict:  # pragma: no cover - subclasses
+        raise NotImplementedError
+
+    def forms(self, data=None) -> dict:
+        init = self.initial() if data is None else {}
+        rules = hf.ProgrammeRulesForm(
+            data, prefix="r", initial=init.get("rules"), require_reason=self.programme is not None
+        )
+        flags = None  # the declared flags the rows may name; unknown until the flags field is valid
+        if data is not None:
+            rules.is_valid()
+            flags = None if "flags" in rules.errors else rules.cleaned_data["flags"]
+        forms_ = {
+            "rules_form": rules,
+            "amounts": hf.AmountRuleFormSet(
+                data, prefix="amt", initial=init.get("amounts"), form_kwargs={"flags": flags}
+            ),
+            "exclusions": hf.ExclusionRuleFormSet(
+                data, prefix="exc", initial=init.get("exclusions"), form_kwargs={"flags": flags}
+            ),
+        }
+        if self.programme is None:
+            forms_["form"] = hf.ProgrammeForm(data, prefix="p", initial=init.get("programme"))
+        return forms_
+
+    def render(self, forms_, rule_errors=None):
+        context = {
+            **forms_,
+            "title": self.title,
+            "programme": self.programme,
+            "rule_errors": rule_errors or {},
+            "back_url": self.back_url,
+        }
+        return render(self.request, self.template_name, context)
+
+    def get(self, request, *args, **kwargs):
+        return self.render(self.forms())
+
+    def post(self, request, *args, **kwargs):
+        forms_ = self.forms(request.POST)
+        valid = [f.is_valid() for f in forms_.values()]  # every form validated: all errors shown at once
+        if not all(valid):
+            return self.render(forms_)
+        try:
+            programme = self.perform(forms_)
+        except ValidationError as error:
+            problems = error_fields(error)
+            rule_errors = {}
+            for key in ("amount_rules", "exclusion_rules"):
+                rule_errors[key] = problems.pop(key, [])
+            if "flags" in problems:
+                forms_["rules_form"].add_error("flags", problems.pop("flags"))
+            if "reason" in problems and "reason" in forms_["rules_form"].fields:
+                forms_["rules_form"].add_error("reason", problems.pop("reason"))
+            main = forms_.get("form") or forms_["rules_form"]
+            for field, messages_ in problems.items():
+                main.add_error(field if field in main.fields else None, messages_)
+            return self.render(forms_, rule_errors)
+        messages.success(request, self.success_message)
+        return redirect(reverse("hardship:aid_programme", args=[programme.pk]))
+
+
+class ProgrammeCreateView(ProgrammeEditorView):
+    title = _lazy("新建帮扶项目")
+    success_message = _lazy("已新建帮扶项目")
+
+    @property
+    def back_url(self):
+        return reverse("hardship:aid_programmes")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not user_can(request.user, APPROVE):
+            raise PermissionDenied(_("您没有设立帮扶项目的权限（需要 hardship.approve）"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self):
+        from gonghui.hardship.views.archives import _default_org
+
+        return {"programme": {"org": _default_org(self.request.user).code, "requires_notice": True}}
+
+    def perform(self, forms_):
+        user = self.request.user
+        d = forms_["form"].cleaned_data
+        org = org_in_scope(user, d["org"])
+        if not user_can(user, APPROVE, org.path):
+            raise ValidationError({"org": _("您没有在该工会设立帮扶项目的权限（需要 hardship.approve）")})
+        return aid.do_create_programme(
+            acting_user=user,
+            org=org,
+            code=d["code"],
+            name=d["name"],
+            kind=d["kind"],
+            beneficiary=d["beneficiary"],
+            description=d.get("description", ""),
+            archived_only=d["archived_only"],
+            requires_notice=d["requires_notice"],
+            notice_working_days=d["notice_working_days"],
+            flags=forms_["rules_form"].cleaned_data["flags"],
+            amount_rules=forms_["amounts"].rules(),
+            exclusion_rules=forms_["exclusions"].rules(),
+        )
+
+
+class ProgrammeRulesView(ProgrammeEditorView):
+    success_message = _lazy("资助标准已更新；已受理的申请保持原金额")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.programme = access_object(
+            AidProgramme.objects.select_related("org"), request.user, "hardship.view", pk=kwargs["pk"]
+        )
+        if not user_can(request.user, APPROVE, self.programme.org_path):
+            raise PermissionDenied(_("您没有调整该项目资助标准的权限（需要 hardship.approve）"))
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def title(self):
+        return _("调整资助标准：%(p)s（%(org)s）") % {"p": self.programme.name, "org": self.programme.org.name}
+
+    @property
+    def back_url(self):
+        return reverse("hardship:aid_programme", args=[self.programme.pk])
+
+    def initial(self):
+        p = self.programme
+        return {
+            "rules": {"flags": " ".join(p.flags)},
+            "amounts": _rule_rows(p.amount_rules, p.flags),
+            "exclusions": _rule_rows(p.exclusion_rules, p.flags),
+        }
+
+    def perform(self, forms_):
+        r = forms_["rules_form"].cleaned_data
+        return aid.do_update_programme_rules(
+            acting_user=self.request.user,
+            programme=self.programme,
+            amount_rules=forms_["amounts"].rules(),
+            exclusion_rules=forms_["exclusions"].rules(),
+            flags=r["flags"],
+            reason=r["reason"],
+        )
+
+
+@method_decorator(never_cache, name="dispatch")
+class ProgrammeActiveView(AidFormView):
+    """停止受理 / 恢复受理: applications already made go on; new ones are refused while stopped."""
+
+    form_class = hf.ProgrammeActiveForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.programme = access_object(
+            AidProgramme.objects.select_related("org"), request.user, "hardship.view", pk=kwargs["pk"]
+        )
+        if not user_can(request.user, APPROVE, self.programme.org_path):
+            raise PermissionDenied(_("您没有停止或恢复该项目的权限（需要 hardship.approve）"))
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def title(self):
+        verb = _("停止受理") if self.programme.active else _("恢复受理")
+        return _("%(v)s：%(p)s") % {"v": verb, "p": self.programme.name}
+
+    @property
+    def submit_label(self):
+        return _("停止受理") if self.programme.active else _("恢复受理")
+
+    @property
+    def danger(self):
+        return self.programme.active
+
+    @property
+    def success_message(self):
+        return _("已更新项目状态")
+
+    @property
+    def back_url(self):
+        return reverse("hardship:aid_programme", args=[self.programme.pk])
+
+    def perform(self, form):
+        return aid.do_set_programme_active(
+            acting_user=self.request.user,
+            programme=self.programme,
+            active=not self.programme.active,
+            reason=form.cleaned_data["reason"],
+        )
+
+    def get_success_url_for(self, result):
+        return reverse("hardship:aid_programme", args=[result.pk])
+
+
+# --- public notice of several applications at once ---------------------------------------------------------
+
+
+def applications_ready_for_notice(user):
+    """Checked applications of programmes that require notice, where the user may start it."""
+    return (
+        AidApplication.objects.restrict(user, CHANGE)
+        .select_related("programme", "org")
+        .filter(status=A.CHECKED, programme__requires_notice=True)
+        .order_by("programme__name", "applied_on", "pk")
+    )
+
+
+@method_decorator(never_cache, name="dispatch")
+class BatchNoticeView(AidFormView):
+    """公示 several checked applications together (ticked on the list, or here)."""
+
+    form_class = hf.AidBatchNoticeForm
+    title = _lazy("集中公示帮扶申请")
+    submit_label = _lazy("开始公示")
+    back_url = "hardship:aid_applications"
+    limit = 500
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not user_can(request.user, CHANGE):
+            raise PermissionDenied(_("您没有发起公示的权限（需要 hardship.change）"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def rows(self):
+        if not hasattr(self, "_rows"):
+            self._rows = list(applications_ready_for_notice(self.request.user)[: self.limit])
+        return self._rows
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "rows": self.rows()}
+
+    def get_initial(self):
+        ready = {str(a.pk) for a in self.rows()}
+        return {"applications": [pk for pk in self.request.GET.getlist("applications") if pk in ready]}
+
+    @property
+    def subject(self):
+        return _("可公示的申请 %(n)d 件（已审核、须公示）") % {"n": len(self.rows())}
+
+    def perform(self, form):
+        chosen = set(form.cleaned_data["applications"])
+        d = form.cleaned_data
+        self.noticed = aid.do_start_aid_notice(
+            acting_user=self.request.user,
+            applications=[a for a in self.rows() if str(a.pk) in chosen],
+            place=d["place"],
+            starts_on=d.get("starts_on"),
+            working_days=d.get("working_days"),
+        )
+        return self.noticed
+
+    @property
+    def success_message(self):
+        return _("已开始公示 %(n)d 件申请") % {"n": len(getattr(self, "noticed", []))}
+
+    def get_success_url_for(self, result):
+        return reverse("hardship:aid_applications") + "?status=notice"
