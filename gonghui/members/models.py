@@ -68,8 +68,9 @@ class Membership(TimeStampedModel):
             models.Index(fields=["org", "status"], name="membership_org_status_idx"),
             models.Index(fields=["province_id", "status"], name="membership_province_idx"),
             models.Index(fields=["status", "last_dues_paid_on"], name="membership_lapse_idx"),
-            # Member search by name: a person's memberships within a scope, from the index alone.
-            models.Index(fields=["person", "org_path"], name="membership_person_path_idx"),
+            # Member search by name: a person's memberships within a scope, and their ids for the page,
+            # from the index alone (`id` is implicit in SQLite indexes, not in PostgreSQL's).
+            models.Index(fields=["person", "org_path", "id"], name="membership_person_path_id_idx"),
         ]
 
     def __str__(self):

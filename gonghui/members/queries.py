@@ -47,12 +47,19 @@ def search_q(q: str) -> Q:
             return Q(pk__in=[])
     # Names as a person subquery over index ranges: a plain join lets SQLite's planner (which has
     # no statistics) start from the scope's path range and join every member of the scope.
+    # Pinyin or initials as a UNION of two index-only range scans ((column, id) indexes): an OR of
+    # the two ranges is a bitmap OR on PostgreSQL, which reads every matching person's table row.
     if PINYIN_RE.match(q):
         lower = q.lower()
-        people = Person.objects.filter(prefix_range("name_initials", lower) | prefix_range("name_pinyin", lower))
+        people = (
+            Person.objects.filter(prefix_range("name_initials", lower))
+            .values("pk")
+            .union(Person.objects.filter(prefix_range("name_pinyin", lower)).values("pk"))
+        )
     else:
-        people = Person.objects.filter(prefix_range("name", q))
-    return Q(person_id__in=people.values("pk"))
+        people = Person.objects.filter(prefix_range("name", q)).values("pk")
+    # The memberships then come from membership_person_path_id_idx (person, org_path, id), index only.
+    return Q(person_id__in=people)
 
 
 class MemberListQuerySet(ScopedQuerySet):
@@ -60,7 +67,7 @@ class MemberListQuerySet(ScopedQuerySet):
 
     A page `qs[a:b]` of the newest-first list runs as one query,
     `… WHERE id IN (SELECT id … ORDER BY id DESC LIMIT b - a OFFSET a) ORDER BY id DESC`:
-    the inner query finds and sorts only ids, from indexes (`membership_person_path_idx` for a
+    the inner query finds and sorts only ids, from indexes (`membership_person_path_id_idx` for a
     name search, the path index for the whole scope), and only the page's rows are then read and
     joined to person and org. A plain `ORDER BY … LIMIT` reads and joins every match before sorting
     (SQLite materialises each one in its sorter). The rows and their order are the same.
