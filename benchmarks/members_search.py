@@ -430,16 +430,20 @@ load ≈ 2: SQLite surname 30–40 ms at every scope, PostgreSQL 40–80 ms).
     wide p95/max of the pinyin rows is the same effect for the few terms that hit a common surname.
   - the unfiltered province list on SQLite (≈ 0.1–0.2 s): the page's inner query reads the whole path index
     (1,000,000 entries) and sorts the ids; walking the primary key backwards would stop after 50 rows, as
-    PostgreSQL does, but SQLite has no statistics on how much of the table the path range covers.
+    PostgreSQL does, but SQLite cannot tell how much of the table the path range covers (`ANALYZE` was tried:
+    `sqlite_stat1` does not change this plan, range estimates need STAT4, which this SQLite build lacks).
   - PostgreSQL misestimates prefix ranges (≈ 250 estimated for ~10,000 `zhang…` people), which is why it sorts
     the whole match instead of walking `id` backwards for the province; a higher statistics target on the name
     columns (`ALTER TABLE … ALTER COLUMN … SET STATISTICS 1000`) may help and is not tried here.
 - What would fix the rest: keep `person_name` / `name_pinyin` on the membership row (denormalised, kept right
   by the person actions) with an index (name, id), so a broad name's newest 50 members are
   an index walk that stops after 50; or a search engine / PostgreSQL `pg_trgm` index for names. For the list
-  page: ask for a second character before searching one surname character in a large scope, and on SQLite run
-  `PRAGMA optimize` (stat tables) or order the unfiltered province list by the primary key alone when the
-  user's scope is the whole database."""
+  page: ask for a second character before searching one surname character in a large scope; on SQLite, leave
+  the path filter out of the unfiltered list when the user's scope is every member of the database (the
+  primary key walk then stops after 50 rows). The separate `person_id` index of the foreign key is now
+  redundant with `membership_person_path_id_idx`; it is kept because `db_index=False` on that key makes
+  Django's PostgreSQL migration also drop `membership_one_current_per_person` (a partial unique index on
+  the same column)."""
 
 
 def worker(backend: str, results_file: Path, terms_per_kind: int, target: int) -> None:
