@@ -1,6 +1,6 @@
 """Demo benefits (普惠, issue 6): what `make run` needs to try the whole flow.
 
-南山区总工会 (the `district` login) has signed a gym (南山活力健身馆) with member offers; the
+南山区总工会 (the `district` login) has signed a gym (南山区职工健身中心) with member offers; the
 `merchant` login works at its counter; a published fitness voucher campaign is open to gig workers
 in 440305 (the demo member 13800000001, a 美团 rider in 440305-F2, can claim one in the portal and
 show it at the counter); a hospital with a medical reduction and a few catalogue services.
@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 DISTRICT = "440305"
-GYM = "南山活力健身馆"
+GYM = "南山区职工健身中心（演示）"
 HOSPITAL = "南山区职工医院（演示）"
 CAMPAIGN = "新就业形态劳动者健身券"
 

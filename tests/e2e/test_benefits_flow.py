@@ -38,11 +38,16 @@ def counter(browser, demo_site):
 def test_a_rider_claims_a_fitness_voucher_and_the_gym_redeems_it(login, phone, counter, demo_site):
     from django.utils import timezone
 
+    from gonghui.accounts.models import User
+    from gonghui.benefits import actions
     from gonghui.benefits.models import Voucher
     from gonghui.members.tests.helpers import make_member
     from gonghui.orgs.models import Org
 
-    # 1. district signs the gym and gives the demo merchant account the partner role.
+    # 1. district signs the gym and gives the demo merchant account the partner role (the demo data
+    #    links merchant to its own demo gym: released first, one active partner per account).
+    merchant = User.objects.get(username="merchant")
+    actions.do_remove_partner_staff(acting_user=None, partner=actions.partner_of(merchant), user=merchant)
     page = login("district", DEMO_PASSWORD)
     page.goto(f"{demo_site}/benefits/partners/new/?org=440305")
     today = timezone.localdate()
@@ -85,7 +90,7 @@ def test_a_rider_claims_a_fitness_voucher_and_the_gym_redeems_it(login, phone, c
     phone.get_by_role("button", name="登录").click()
     phone.goto(f"{demo_site}/m/benefits/")
     expect(phone.locator("main")).to_contain_text("骑手健身券")
-    phone.get_by_role("button", name="领取").click()
+    phone.locator(".campaign", has_text="骑手健身券").get_by_role("button", name="领取").click()
     expect(phone.locator("main")).to_contain_text("领取成功")
     expect(phone.locator(".voucher svg.qr")).to_be_visible()
     payload = phone.locator("code.payload").first.text_content().strip()
