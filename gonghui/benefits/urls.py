@@ -20,6 +20,7 @@ urlpatterns = [
     path("services/<int:pk>/", views.ServiceDetailView.as_view(), name="service"),
     path("services/<int:pk>/edit/", views.ServiceEditView.as_view(), name="service_edit"),
     path("services/<int:pk>/<str:what>/", views.service_action, name="service_action"),
+    path("medical/", views.MedicalTotalsView.as_view(), name="medical"),
     path("feedback/", views.FeedbackListView.as_view(), name="feedback"),
     path("feedback/<int:pk>/handle/", views.FeedbackHandleView.as_view(), name="feedback_handle"),
     path("counter/", views.counter_view, name="counter"),

@@ -468,6 +468,20 @@ class FeedbackHandleView(ActionFormView):
         )
 
 
+class MedicalTotalsView(LoginRequiredMixin, TemplateView):
+    """Medical reductions per hospital and in total, in the user's scope (optionally one subtree, ?under=)."""
+
+    template_name = "benefits/medical.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        code = (self.request.GET.get("under") or "").strip().upper()
+        org = access_object(Org.objects.all(), user, VIEW, code=code) if code else None
+        context.update(org=org, totals=queries.medical_totals(user, org.path if org else None))
+        return context
+
+
 # --- the partner's counter (mobile) --------------------------------------------------------------
 
 

@@ -358,3 +358,28 @@ def test_the_medical_form_follows_partner_scoping(tree, personas, hospital, gym,
     assert client_for(personas.sibling).post("/benefits/counter/medical/", visit).status_code == 404
     assert not MedicalReduction.objects.exists()
     assert Client().post("/benefits/counter/medical/", visit).status_code == 302
+
+
+def test_medical_totals_per_hospital_follow_the_four_personas(tree, personas, hospital, client_for):
+    offer = make_offer(hospital, title="医疗减免", kind="medical", percent=Decimal("50"))
+    for total in ("100", "300"):
+        actions.do_record_medical_reduction(
+            acting_user=None,
+            partner=hospital,
+            offer=offer,
+            visit_date=timezone.localdate(),
+            total=total,
+            insured="0",
+            payload=card_payload(make_member(tree.grassroots)),
+        )
+    for _name, user in personas.allowed():
+        page = client_for(user).get("/benefits/medical/")
+        assert page.context["totals"]["visits"] == 2 and page.context["totals"]["reduction"] == Decimal("200.00")
+        assert "南山人民医院" in page.content.decode()
+        assert client_for(user).get(f"/benefits/medical/?under={tree.district.code}").status_code == 200
+    for _name, user in personas.refused():
+        page = client_for(user).get("/benefits/medical/")
+        assert page.context["totals"]["visits"] == 0 and "南山人民医院" not in page.content.decode()
+        assert client_for(user).get(f"/benefits/medical/?under={tree.district.code}").status_code == 404
+    sibling = client_for(personas.ancestor).get(f"/benefits/medical/?under={tree.sibling_district.code}")
+    assert sibling.context["totals"]["visits"] == 0
