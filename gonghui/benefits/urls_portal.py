@@ -7,4 +7,5 @@ from gonghui.benefits import views
 urlpatterns = [
     path("", views.portal_home, name="home"),
     path("claim/<int:pk>/", views.portal_claim, name="claim"),
+    path("feedback/", views.portal_feedback, name="feedback"),
 ]

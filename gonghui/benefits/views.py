@@ -645,3 +645,35 @@ def portal_claim(request, pk):
     except ValidationError as error:
         messages.error(request, error_message(error))
     return redirect("benefits_portal:home")
+
+
+@portal_auth.member_required(person=True)
+@require_POST
+def portal_feedback(request):
+    """A member rates a service or campaign they can see, or a partner of their org chain (as the API)."""
+    membership = queries.claimant(request.member.person)
+    kind, pk = request.POST.get("target"), request.POST.get("id", "")
+    if membership is None or not pk.isdigit():
+        raise Http404
+    if kind == "partner":
+        target = Partner.objects.filter(pk=pk).first()
+        if target is None or not membership.org_path.startswith(target.org_path):
+            raise Http404
+    elif kind in ("service", "campaign"):
+        model = Service if kind == "service" else Campaign
+        target = queries.visible_to_member(model, membership).filter(pk=pk).first()
+        if target is None:
+            raise Http404
+    else:
+        raise Http404
+    try:
+        actions.do_leave_feedback(
+            membership=membership,
+            target=target,
+            rating=request.POST.get("rating", ""),
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, _("感谢您的评价：%(t)s") % {"t": target})
+    except ValidationError as error:
+        messages.error(request, error_message(error))
+    return redirect("benefits_portal:home")

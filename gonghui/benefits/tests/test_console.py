@@ -383,3 +383,47 @@ def test_medical_totals_per_hospital_follow_the_four_personas(tree, personas, ho
         assert client_for(user).get(f"/benefits/medical/?under={tree.district.code}").status_code == 404
     sibling = client_for(personas.ancestor).get(f"/benefits/medical/?under={tree.sibling_district.code}")
     assert sibling.context["totals"]["visits"] == 0
+
+
+# --- members rate in the portal -------------------------------------------------------------------
+
+
+def test_a_member_rates_a_service_and_the_partner_in_the_portal(tree, gym, client_for):
+    from gonghui.benefits.models import Feedback
+    from gonghui.benefits.tests.test_api import member_client
+
+    service = make_service(tree.district)
+    actions.do_set_service_status(acting_user=None, service=service, status="published")
+    member = make_member(tree.grassroots)
+    portal = member_client(member)
+    page = portal.get("/m/benefits/").content.decode()
+    assert 'name="target" value="service"' in page
+    response = portal.post(
+        "/m/benefits/feedback/", {"target": "service", "id": service.pk, "rating": "4", "comment": "好"}
+    )
+    assert response.status_code == 302
+    row = Feedback.objects.get()
+    assert (row.service, row.rating, row.comment, row.membership) == (service, 4, "好", member)
+    assert len(entries("benefits.feedback")) == 1
+    portal.post("/m/benefits/feedback/", {"target": "partner", "id": gym.pk, "rating": "5"})
+    assert Feedback.objects.filter(partner=gym).count() == 1
+    bad = portal.post("/m/benefits/feedback/", {"target": "service", "id": service.pk, "rating": "9"}, follow=True)
+    assert "评分应为 1–5" in bad.content.decode() and Feedback.objects.count() == 2
+
+
+def test_the_portal_refuses_to_rate_what_the_member_cannot_see(tree, client_for):
+    from gonghui.benefits.models import Feedback
+    from gonghui.benefits.tests.test_api import member_client
+
+    elsewhere = make_service(tree.sibling_district, name="福田服务")
+    actions.do_set_service_status(acting_user=None, service=elsewhere, status="published")
+    draft = make_service(tree.district, name="草稿服务")
+    foreign_gym = make_partner(tree.sibling_district, name="福田健身")
+    portal = member_client(make_member(tree.grassroots))
+    for target, pk in (("service", elsewhere.pk), ("service", draft.pk), ("partner", foreign_gym.pk), ("x", 1)):
+        assert portal.post("/m/benefits/feedback/", {"target": target, "id": pk, "rating": "3"}).status_code == 404
+    assert portal.post("/m/benefits/feedback/", {"target": "service", "id": "abc", "rating": "3"}).status_code == 404
+    assert (
+        Client().post("/m/benefits/feedback/", {"target": "service", "id": draft.pk, "rating": "3"}).status_code == 302
+    )
+    assert not Feedback.objects.exists()
