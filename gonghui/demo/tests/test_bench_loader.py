@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from benchmarks.members_search import load_members, new_serial, proposed_q
+from benchmarks.members_search import load_members, new_serial
 from gonghui.core import audit, crypto
 from gonghui.core.models import AuditEntry
 from gonghui.members.actions import do_apply_join, do_approve_join
@@ -71,9 +71,9 @@ def test_it_continues_the_id_sequences_so_later_inserts_work(loaded):
     assert new_serial().startswith("C") and len(new_serial()) == 12
 
 
-def test_it_proposes_a_search_that_finds_what_the_current_one_finds(loaded):
+def test_it_loads_members_the_search_finds_by_every_kind_of_term(loaded):
     person = Person.objects.filter(memberships__isnull=False).order_by("-pk").first()
+    mine = set(person.memberships.values_list("pk", flat=True))
     for term in (person.name[:2], person.name[:1], person.name_pinyin[:4], person.name_initials, person.mobile[3:]):
-        current = set(Membership.objects.filter(search_q(term)).values_list("pk", flat=True))
-        proposed = set(Membership.objects.filter(proposed_q(term)).values_list("pk", flat=True))
-        assert current == proposed and current, term
+        found = set(Membership.objects.filter(search_q(term)).values_list("pk", flat=True))
+        assert mine <= found, term
