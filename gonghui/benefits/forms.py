@@ -259,3 +259,87 @@ class MedicalForm(forms.Form):
     visit_date = forms.DateField(label=_("就诊日期"), widget=DATE)
     total = forms.DecimalField(label=_("医疗费用总额（元）"), max_digits=14, decimal_places=2)
     insured = forms.DecimalField(label=_("医保报销（元）"), max_digits=14, decimal_places=2)
+
+
+class CampaignEditForm(RuleFields):
+    """Editing a campaign after creation. A published campaign only takes a new description, claim deadline,
+    quota or budget (the action refuses the rest); the view sends only what changed."""
+
+    name = forms.CharField(label=_("活动名称"), max_length=80)
+    description = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    quota = forms.IntegerField(label=_("总数量"), min_value=1)
+    per_member_limit = forms.IntegerField(label=_("每人限领"), min_value=1)
+    per_period_limit = forms.IntegerField(label=_("每周期限领"), min_value=1, required=False)
+    period = forms.ChoiceField(label=_("周期"), choices=[("", "—"), *Campaign.Period.choices], required=False)
+    claim_starts = forms.DateTimeField(label=_("领取开始"), widget=DATETIME)
+    claim_ends = forms.DateTimeField(label=_("领取截止"), widget=DATETIME)
+    valid_until = forms.DateTimeField(label=_("使用截止"), widget=DATETIME)
+    budget = forms.DecimalField(label=_("预算（元）"), max_digits=14, decimal_places=2)
+
+    FIELDS = ("name", "description", "quota", "per_member_limit", "per_period_limit", "period")
+    FIELDS += ("claim_starts", "claim_ends", "valid_until", "budget")
+    field_order = list(FIELDS)
+
+    @classmethod
+    def initial_for(cls, campaign) -> dict:
+        from django.utils import timezone
+
+        initial = cls.rule_initial(campaign.rule)
+        for name in cls.FIELDS:
+            value = getattr(campaign, name)
+            if name in ("claim_starts", "claim_ends", "valid_until"):
+                value = timezone.localtime(value)
+            initial[name] = value
+        return initial
+
+    def action_data(self) -> dict:
+        data = {k: self.cleaned_data.get(k) for k in self.FIELDS}
+        data["description"] = data["description"] or ""
+        data["period"] = data["period"] or ""
+        data["rule"] = self.rule()
+        return data
+
+
+class PartnerEditForm(PartnerForm):
+    """Editing a partner: all its locations, one a line as “名称｜地址”."""
+
+    locations = forms.CharField(
+        label=_("门店"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("每行一个门店：名称｜地址"),
+    )
+
+    field_order = ["name", "kind", "uscc", "locations", "contact_name", "contact_phone", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["location"], self.fields["address"]
+
+    @classmethod
+    def initial_for(cls, partner) -> dict:
+        names = ("name", "kind", "uscc", "contact_name", "contact_phone", "description")
+        initial = {k: getattr(partner, k) for k in names + ("agreement_start", "agreement_end")}
+        lines = [f"{x.get('name', '')}｜{x.get('address', '')}".rstrip("｜") for x in partner.locations or []]
+        initial["locations"] = "\n".join(lines)
+        return initial
+
+    def clean_locations(self):
+        rows = []
+        for line in (self.cleaned_data.get("locations") or "").splitlines():
+            if not line.strip():
+                continue
+            name, _sep, address = line.replace("|", "｜").partition("｜")
+            rows.append({"name": name.strip(), "address": address.strip()})
+        return rows
+
+    def action_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class OfferEditForm(OfferForm):
+    active = forms.BooleanField(label=_("有效"), required=False)
+
+    @classmethod
+    def initial_for(cls, offer) -> dict:
+        return {name: getattr(offer, name) for name in cls.base_fields}

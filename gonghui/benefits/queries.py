@@ -345,3 +345,33 @@ def feedback_averages(user, limit: int = 100) -> list[dict]:
 
 def active_partners(user):
     return Partner.objects.restrict(user, VIEW).filter(status=PartnerStatus.ACTIVE)
+
+
+def campaign_stats_by_org(campaign: Campaign) -> list[dict]:
+    """Claimed, redeemed, expired and budget used per org of the campaign's subtree: one row for the
+    campaign's own org (its direct members) and one per direct child org (its whole subtree), busiest first.
+    Two queries whatever the number of vouchers or orgs."""
+    from gonghui.orgs.models import Org
+
+    counts = (
+        Voucher.objects.filter(campaign=campaign)
+        .values_list("member_org_path", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    orgs = [campaign.org, *Org.objects.filter(parent_id=campaign.org_id).only("pk", "name", "path", "code")]
+    rows = {org.pk: {"org": org, "claimed": 0, "redeemed": 0, "expired": 0} for org in orgs}
+    children = sorted(orgs[1:], key=lambda o: len(o.path), reverse=True)
+    for path, status, n in counts:
+        owner = next((o for o in children if path.startswith(o.path)), campaign.org)
+        row = rows[owner.pk]
+        row["claimed"] += n
+        if status == VoucherStatus.REDEEMED:
+            row["redeemed"] += n
+        elif status == VoucherStatus.EXPIRED:
+            row["expired"] += n
+    face = campaign.face_value or Decimal("0.00")
+    result = [row for row in rows.values() if row["claimed"]]
+    for row in result:
+        row["budget_used"] = (face * row["redeemed"]).quantize(CENT)
+    return sorted(result, key=lambda r: (-r["claimed"], r["org"].path))

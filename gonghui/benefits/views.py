@@ -12,6 +12,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,12 +21,16 @@ from django.views.generic import TemplateView
 
 from gonghui.benefits import actions, eligibility, queries, vouchers
 from gonghui.benefits.forms import (
+    CampaignEditForm,
     CampaignForm,
     HandleFeedbackForm,
     MedicalForm,
+    OfferEditForm,
     OfferForm,
+    PartnerEditForm,
     PartnerForm,
     PartnerStaffForm,
+    ReasonForm,
     RevokeUnusedForm,
     RevokeVoucherForm,
     ServiceForm,
@@ -186,6 +191,7 @@ class CampaignDetailView(LoginRequiredMixin, ObjectHistoryMixin, TemplateView):
             campaign=campaign,
             stats=queries.campaign_stats(campaign),
             by_partner=queries.campaign_stats_by_partner(campaign),
+            by_org=queries.campaign_stats_by_org(campaign),
             partners=list(campaign.partners.order_by("name")),
             rule_text=eligibility.describe(campaign.rule),
             segment_size=queries.segment_members(campaign).count(),
@@ -677,3 +683,156 @@ def portal_feedback(request):
     except ValidationError as error:
         messages.error(request, error_message(error))
     return redirect("benefits_portal:home")
+
+
+# --- staff: editing after creation (campaigns, partners, offers, partner staff) -------------------
+
+
+def _same(old, new) -> bool:
+    """Equal as the edit form shows it: datetimes to the minute, rules in their stored form."""
+    import datetime as dt
+
+    if isinstance(old, dt.datetime) and isinstance(new, dt.datetime):
+        return old.replace(second=0, microsecond=0) == new.replace(second=0, microsecond=0)
+    if isinstance(old, dict) and isinstance(new, dict):
+        try:
+            return eligibility.rule_data(old) == eligibility.rule_data(new)
+        except ValidationError:
+            return False
+    return old == new or (old in (None, "") and new in (None, ""))
+
+
+class CampaignEditView(CampaignScopedFormMixin, ActionFormView):
+    """Change a campaign: only what differs from the stored values goes to the action, so a published
+    campaign can take a new deadline, quota or budget without touching the fields it may no longer change."""
+
+    form_class = CampaignEditForm
+    success_message = gettext_lazy("活动已保存")
+
+    @property
+    def title(self):
+        return _("修改活动“%(c)s”") % {"c": self.campaign.name}
+
+    def get_initial(self):
+        return CampaignEditForm.initial_for(self.campaign)
+
+    def perform(self, form):
+        data = {k: v for k, v in form.action_data().items() if not _same(getattr(self.campaign, k), v)}
+        return actions.do_update_campaign(acting_user=self.request.user, campaign=self.campaign, data=data)
+
+
+class PartnerScopedFormMixin:
+    """Forms about one partner the user can see (404 otherwise); the action checks benefit.manage."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.partner = access_object(Partner.objects.select_related("org"), request.user, VIEW, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_success_url_for(self, result) -> str:
+        return reverse("benefits:partner", args=[self.partner.pk])
+
+
+class PartnerEditView(PartnerScopedFormMixin, ActionFormView):
+    form_class = PartnerEditForm
+    success_message = gettext_lazy("合作商户已保存")
+
+    @property
+    def title(self):
+        return _("修改合作商户“%(p)s”") % {"p": self.partner.name}
+
+    def get_initial(self):
+        return PartnerEditForm.initial_for(self.partner)
+
+    def perform(self, form):
+        return actions.do_update_partner(acting_user=self.request.user, partner=self.partner, data=form.action_data())
+
+
+class PartnerStatusView(PartnerScopedFormMixin, ActionFormView):
+    """Suspend (暂停合作) or resume a partner, with a reason."""
+
+    form_class = ReasonForm
+    danger = True
+
+    @property
+    def target(self) -> str:
+        from gonghui.benefits.states import PartnerStatus
+
+        target = {"suspend": PartnerStatus.SUSPENDED, "resume": PartnerStatus.ACTIVE}.get(self.kwargs["what"])
+        if target is None:
+            raise Http404
+        return target
+
+    @property
+    def title(self):
+        if self.kwargs["what"] == "suspend":
+            return _("暂停与“%(p)s”的合作") % {"p": self.partner.name}
+        return _("恢复与“%(p)s”的合作") % {"p": self.partner.name}
+
+    @property
+    def submit_label(self):
+        return _("暂停合作") if self.kwargs["what"] == "suspend" else _("恢复合作")
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["what"] not in ("suspend", "resume"):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def perform(self, form):
+        actions.do_set_partner_status(
+            acting_user=self.request.user, partner=self.partner, status=self.target, reason=form.cleaned_data["reason"]
+        )
+        messages.success(self.request, _("已暂停合作") if self.kwargs["what"] == "suspend" else _("已恢复合作"))
+        return self.partner
+
+
+class OfferEditView(PartnerScopedFormMixin, ActionFormView):
+    form_class = OfferEditForm
+    success_message = gettext_lazy("优惠已保存")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.offer = get_object_or_404(Offer.objects.filter(partner_id=kwargs["pk"]), pk=kwargs["offer"])
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def title(self):
+        return _("修改优惠“%(o)s”") % {"o": self.offer.title}
+
+    def get_initial(self):
+        return OfferEditForm.initial_for(self.offer)
+
+    def perform(self, form):
+        return actions.do_update_offer(acting_user=self.request.user, offer=self.offer, data=form.cleaned_data)
+
+
+@login_required
+@require_POST
+def offer_withdraw(request, pk, offer):
+    """Withdraw (停用) an offer: it stays on the partner page, marked inactive, and no counter accepts it."""
+    partner = access_object(Partner.objects.select_related("org"), request.user, VIEW, pk=pk)
+    offer = get_object_or_404(Offer.objects.filter(partner=partner), pk=offer)
+    try:
+        actions.do_update_offer(acting_user=request.user, offer=offer, data={"active": False})
+        messages.success(request, _("优惠已停用"))
+    except ValidationError as error:
+        messages.error(request, error_message(error))
+    return redirect(reverse("benefits:partner", args=[partner.pk]))
+
+
+@login_required
+@require_POST
+def staff_remove(request, pk, link):
+    """End a staff account's link to this partner (the account keeps existing, without the partner role here)."""
+    from gonghui.benefits.models import PartnerStaff
+
+    partner = access_object(Partner.objects.select_related("org"), request.user, VIEW, pk=pk)
+    link = get_object_or_404(PartnerStaff.objects.select_related("user").filter(partner=partner, active=True), pk=link)
+    try:
+        actions.do_remove_partner_staff(acting_user=request.user, partner=partner, user=link.user)
+        messages.success(request, _("已移除商户工作人员"))
+    except ValidationError as error:
+        messages.error(request, error_message(error))
+    return redirect(reverse("benefits:partner", args=[partner.pk]))
