@@ -54,9 +54,9 @@ def compute_entry_hash(entry: AuditEntry) -> str:
 
 
 def _actor_fields(actor):
-    if actor is None or not getattr(actor, "pk", None):
-        return None, "system"
-    return actor.pk, actor.get_username()
+    from gonghui.core.actionkit import audit_actor_fields
+
+    return audit_actor_fields(actor)
 
 
 def build_entry(
