@@ -73,7 +73,7 @@ def decode_key(name: str, raw: str, length: int) -> bytes:
     return key
 
 
-KEY_NAMES = ("SECRET_KEY", "GONGHUI_FIELD_KEY", "GONGHUI_INDEX_KEY", "GONGHUI_SIGNING_KEY")
+KEY_NAMES = ("SECRET_KEY", "GONGHUI_FIELD_KEY", "GONGHUI_INDEX_KEY", "GONGHUI_SIGNING_KEY", "GONGHUI_AUDIT_KEY")
 
 
 def generate_keys() -> dict[str, str]:
@@ -83,6 +83,8 @@ def generate_keys() -> dict[str, str]:
         "GONGHUI_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         # Ed25519 private keys are 32 random bytes.
         "GONGHUI_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        # HMAC-SHA256 key that seals every audit entry (core.audit); never stored in the database.
+        "GONGHUI_AUDIT_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
 
 
@@ -105,6 +107,11 @@ def load_keys(production: bool, key_file: Path, environ=os.environ) -> dict[str,
                 stored = json.loads(key_file.read_text())
             except (OSError, ValueError):
                 raise SettingError(f"{key_file} is not readable JSON; delete it to regenerate") from None
+            added = {name: value for name, value in generate_keys().items() if name not in stored}
+            if added:
+                # A key file from an older version lacks a newer key: add it, keep the others.
+                stored.update(added)
+                key_file.write_text(json.dumps(stored, indent=2))
         else:
             stored = generate_keys()
             key_file.parent.mkdir(parents=True, exist_ok=True)

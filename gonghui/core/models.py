@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.scoping import ScopedManager
-from gonghui.core.tree import PathField
+from gonghui.core.scoping import ScopedQuerySet, permission_name, user_scope_paths
+from gonghui.core.tree import PathField, in_any_subtree
 
 
 class TimeStampedModel(models.Model):
@@ -16,12 +16,61 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+def moved_prefixes(paths: list[str], moves: list[tuple[str, str]]) -> set[str]:
+    """The old paths under which the orgs now inside `paths` wrote audit entries before a move.
+
+    `moves` are (old_path, new_path) of every subtree move, oldest first. A move into (or
+    inside) one of the paths adds the path it came from; repeated until nothing new is added,
+    so a subtree moved twice brings both of its earlier homes.
+    """
+    found = set(paths)
+    changed = True
+    while changed:
+        changed = False
+        for old, new in moves:
+            for path in list(found):
+                extra = None
+                if new.startswith(path):
+                    extra = old  # the whole moved subtree now lies inside `path`
+                elif path.startswith(new):
+                    extra = old + path[len(new) :]  # `path` lies inside the moved subtree
+                if extra and extra not in found:
+                    found.add(extra)
+                    changed = True
+    return found - set(paths)
+
+
+class AuditQuerySet(ScopedQuerySet):
+    def restrict(self, user, action: str = "view"):
+        """Entries written under the user's subtrees, including under their orgs' paths before a move.
+
+        An entry keeps the org path it was written under. After a subtree move the new ancestors
+        see its whole history (they answer for those orgs now); the old ancestors keep seeing what
+        was written while the subtree was theirs, and nothing after (docs/architecture.md).
+        """
+        paths = user_scope_paths(user, permission_name(self.model, action))
+        if paths is None:
+            return self
+        if not paths:
+            return self.none()
+        moves = [
+            (before["path"], after["path"])
+            for before, after in AuditEntry.objects.filter(action="org.move")
+            .order_by("id")
+            .values_list("before", "after")
+            if isinstance(before, dict) and isinstance(after, dict) and before.get("path") and after.get("path")
+        ]
+        extra = moved_prefixes(list(paths), moves) if moves else set()
+        return self.filter(in_any_subtree(self.model.scope_path_field, list(paths) + sorted(extra)))
+
+
 class AuditEntry(models.Model):
     """One change (or one sensitive read), written by the action in the same transaction.
 
-    Rows are never updated except for the two seal columns (`block`, set once by the
-    sealer). `entry_hash` is the SHA-256 of the entry's content; blocks chain those hashes
-    so that an edited, inserted or deleted row is detected by `gonghui verify-audit`.
+    Rows are never updated except for the seal column (`block`, set once by the sealer).
+    `entry_hash` is the SHA-256 of the entry's content and `entry_mac` a keyed MAC over
+    the id, `prev_id` and that hash, so each row is verifiable from the moment it is
+    written; blocks chain the hashes later (docs/architecture.md, "The audit chain").
     The org is stored as id and path (not a foreign key) so that the log survives org
     merges untouched and an org's history is a subtree range query.
     """
@@ -47,9 +96,14 @@ class AuditEntry(models.Model):
     reason = models.TextField(_("原因"), blank=True)
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
     entry_hash = models.CharField(max_length=64)
+    # The highest entry id this entry's transaction could see when it was written (0: none).
+    # Covered by the MAC, so deleting an entry that a later entry saw breaks the later one.
+    prev_id = models.BigIntegerField(null=True, blank=True)
+    # HMAC-SHA256 under GONGHUI_AUDIT_KEY (not in the database) over id, prev_id and entry_hash.
+    entry_mac = models.CharField(max_length=64, blank=True, default="")
     block = models.ForeignKey("AuditBlock", null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
 
-    objects = ScopedManager()
+    objects = models.Manager.from_queryset(AuditQuerySet)()
 
     class Meta:
         verbose_name = _("操作日志")
@@ -84,6 +138,8 @@ class AuditBlock(models.Model):
     entries_digest = models.CharField(max_length=64)
     previous_hash = models.CharField(max_length=64)
     block_hash = models.CharField(max_length=64, unique=True)
+    # HMAC-SHA256 under GONGHUI_AUDIT_KEY over block_hash: a rewritten chain needs the key.
+    block_mac = models.CharField(max_length=64, blank=True, default="")
     sealed_at = models.DateTimeField()
 
     class Meta:

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -238,19 +239,16 @@ def test_it_detects_a_field_edited_with_queryset_update(chain, field, value):
 
 
 def test_it_detects_an_edit_whose_entry_hash_was_recomputed(chain):
+    """Recomputing the unkeyed content hash does not help: the MAC needs the audit key."""
     victim = chain[4]
     row = AuditEntry.objects.get(pk=victim.pk)
     row.reason = "rewritten"
     AuditEntry.objects.filter(pk=row.pk).update(reason=row.reason, entry_hash=audit.compute_entry_hash(row))
-    block = AuditBlock.objects.get(number=2)
     result = audit.verify()
     assert not result.ok
     assert result.block_number == 2
-    # The block keeps one digest over its entries, so the edit is pinned to the block's range
-    # (named by its first entry), not to the single row.
-    assert result.entry_id == block.first_entry_id
-    assert f"{block.first_entry_id}" in result.problem and f"{block.last_entry_id}" in result.problem
-    assert "lost" not in result.problem  # nothing was lost: the count still matches
+    assert result.entry_id == victim.pk
+    assert "MAC" in result.problem
 
 
 @pytest.mark.parametrize("position", [3, 4, 5], ids=["first-of-block", "middle-of-block", "last-of-block"])
@@ -268,13 +266,22 @@ def test_it_detects_a_forged_entry_claiming_an_existing_block(chain):
     block = AuditBlock.objects.get(number=2)
     forged = audit.build_entry(actor=None, action="test.forged", object_type="x", object_id=1)
     forged.block = block
+    audit._allocate([forged])  # a well-formed row with a valid MAC (as if the key leaked): the block betrays it
     forged.save(force_insert=True)
-    assert audit.compute_entry_hash(forged) == forged.entry_hash  # a well-formed row: only the block betrays it
     result = audit.verify()
     assert not result.ok
     assert result.block_number == 2
     assert result.entry_id == forged.pk
     assert "sealed 3, found 4" in result.problem
+
+
+def test_it_detects_a_forged_entry_written_without_the_key(chain):
+    forged = audit.build_entry(actor=None, action="test.forged", object_type="x", object_id=1)
+    forged.save(force_insert=True)
+    result = audit.verify()
+    assert not result.ok
+    assert result.entry_id == forged.pk
+    assert "not yet sealed" in result.problem
 
 
 def test_it_detects_an_entry_moved_out_of_its_block(chain):
@@ -308,27 +315,19 @@ def test_it_detects_an_edited_block_row(chain, change):
 
 
 def test_it_detects_a_block_rewritten_with_a_recomputed_hash(chain):
-    """Recomputing the block's own hash after editing it still breaks its digest or the next link."""
+    """Without the audit key a rewritten block cannot carry a valid MAC."""
     block = AuditBlock.objects.get(number=2)
-    entry = AuditEntry.objects.get(pk=chain[4].pk)
-    entry.reason = "rewritten"
-    AuditEntry.objects.filter(pk=entry.pk).update(reason=entry.reason, entry_hash=audit.compute_entry_hash(entry))
+    AuditEntry.objects.filter(pk=chain[4].pk).delete()
     pairs = list(AuditEntry.objects.filter(block=block).order_by("id").values_list("id", "entry_hash"))
     digest = audit._digest(pairs)
-    block_hash = audit._block_hash(
-        block.number,
-        block.first_entry_id,
-        block.last_entry_id,
-        block.entry_count,
-        digest,
-        block.previous_hash,
-        block.sealed_at,
+    args = (block.number, block.first_entry_id, block.last_entry_id, 2, digest, block.previous_hash, block.sealed_at)
+    AuditBlock.objects.filter(pk=block.pk).update(
+        entry_count=2, entries_digest=digest, block_hash=audit._block_hash(*args)
     )
-    AuditBlock.objects.filter(pk=block.pk).update(entries_digest=digest, block_hash=block_hash)
     result = audit.verify()
     assert not result.ok
-    assert result.block_number == 3
-    assert "block 3" in result.problem
+    assert result.block_number == 2
+    assert "block 2" in result.problem
 
 
 def test_it_detects_a_deleted_block_whose_entries_were_unsealed(chain):
@@ -370,6 +369,92 @@ def test_it_detects_an_edited_unsealed_entry(chain):
     assert result.entry_id == pending[1].pk
     assert result.block_number is None
     assert "not yet sealed" in result.problem
+
+
+def test_it_detects_an_unsealed_entry_edited_and_rehashed(chain):
+    """Failed on the unkeyed hashes: an unsealed entry edited with a recomputed hash passed."""
+    pending = _record(3, "test.pending")
+    row = AuditEntry.objects.get(pk=pending[1].pk)
+    row.reason = "changed before sealing"
+    AuditEntry.objects.filter(pk=row.pk).update(reason=row.reason, entry_hash=audit.compute_entry_hash(row))
+    result = audit.verify()
+    assert not result.ok
+    assert result.entry_id == pending[1].pk
+    assert "not yet sealed" in result.problem
+
+
+def test_it_detects_a_deleted_unsealed_entry(chain):
+    """Failed on the unkeyed hashes: deleting an unsealed entry left nothing to notice."""
+    pending = _record(3, "test.pending")
+    AuditEntry.objects.filter(pk=pending[1].pk).delete()
+    result = audit.verify()
+    assert not result.ok
+    assert result.entry_id == pending[1].pk
+    assert f"entry {pending[2].pk}" in result.problem and "deleted" in result.problem
+
+
+def test_it_detects_a_deleted_unsealed_entry_that_was_renumbered_away(chain):
+    """Closing the gap by renumbering the later entries breaks their MACs (the id is covered)."""
+    pending = _record(3, "test.pending")
+    AuditEntry.objects.filter(pk=pending[1].pk).delete()
+    AuditEntry.objects.filter(pk=pending[2].pk).update(id=pending[1].pk)
+    result = audit.verify()
+    assert not result.ok
+    assert result.entry_id == pending[1].pk
+
+
+def test_it_detects_a_deleted_first_entry(chain):
+    AuditEntry.objects.filter(pk=chain[0].pk).update(block=None)
+    AuditEntry.objects.filter(pk=chain[0].pk).delete()
+    result = audit.verify()
+    assert not result.ok
+    assert result.block_number == 1
+
+
+def test_it_fails_every_entry_under_another_audit_key(chain, settings):
+    settings.GONGHUI_AUDIT_KEY = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
+    result = audit.verify()
+    assert not result.ok
+    assert result.entry_id == chain[0].pk
+    assert "MAC" in result.problem
+
+
+def test_it_writes_a_mac_over_id_prev_id_and_hash_with_the_settings_key(db, settings):
+    import base64
+    import hmac
+
+    first, second = _record(2)
+    row = AuditEntry.objects.get(pk=second.pk)
+    assert row.prev_id == first.pk
+    key = base64.b64decode(settings.GONGHUI_AUDIT_KEY)
+    message = f"gonghui-audit-entry|{row.pk}|{row.prev_id}|{row.entry_hash}".encode()
+    assert row.entry_mac == hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def test_it_writes_macs_for_bulk_entries(db):
+    entries = [audit.build_entry(actor=None, action="test.bulk", object_type="x", object_id=i) for i in range(5)]
+    audit.record_many(entries)
+    rows = list(AuditEntry.objects.filter(action="test.bulk").order_by("id"))
+    assert [r.prev_id for r in rows[1:]] == [r.pk for r in rows[:-1]]
+    assert audit.verify().ok
+
+
+def test_it_macs_existing_entries_in_the_migration(db):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    entries = _record(3)
+    audit.seal()
+    AuditEntry.objects.update(entry_mac="", prev_id=None)
+    AuditBlock.objects.update(block_mac="")
+    assert not audit.verify().ok
+    migration = import_module("gonghui.core.migrations.0003_audit_mac")
+    migration.seal_existing(apps, SimpleNamespace(connection=connection))
+    result = audit.verify()
+    assert result.ok, result.problem
+    assert AuditEntry.objects.get(pk=entries[1].pk).prev_id == entries[0].pk
 
 
 def test_it_refuses_to_seal_over_a_broken_chain_silently(chain):
@@ -427,10 +512,25 @@ def test_it_prints_json_from_verify_audit(chain, capsys):
     assert data["block_number"] == 1
 
 
+def test_it_reports_unsealed_entries_from_verify_audit(chain, capsys):
+    _record(2, "test.pending")
+    call_command("verify_audit")
+    assert "(2 not yet sealed" in capsys.readouterr().out
+
+
+def test_it_fails_verify_audit_on_a_deleted_unsealed_entry(chain, capsys):
+    pending = _record(3, "test.pending")
+    AuditEntry.objects.filter(pk=pending[0].pk).delete()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_audit")
+    assert exit_info.value.code == 1
+    assert f"entry {pending[0].pk}" in capsys.readouterr().err
+
+
 def test_it_seals_before_verifying_with_the_seal_flag(db, capsys):
     _record(3)
     call_command("verify_audit", "--seal")
-    assert "(0 not yet sealed)" in capsys.readouterr().out
+    assert "(0 not yet sealed" in capsys.readouterr().out
     assert not AuditEntry.objects.filter(block__isnull=True).exists()
 
 

@@ -35,6 +35,7 @@ def _good_keys() -> dict[str, str]:
         "GONGHUI_FIELD_KEY": _b64(32),
         "GONGHUI_INDEX_KEY": _b64(32),
         "GONGHUI_SIGNING_KEY": _b64(32),
+        "GONGHUI_AUDIT_KEY": _b64(32),
     }
 
 
@@ -284,3 +285,12 @@ def test_it_keeps_the_default_sqlite_database_in_the_var_dir(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith(str(tmp_path / "data" / "gonghui.sqlite3"))
+
+
+def test_it_adds_a_missing_newer_key_to_an_old_key_file(tmp_path):
+    key_file = tmp_path / "keys.json"
+    old = {name: value for name, value in generate_keys().items() if name != "GONGHUI_AUDIT_KEY"}
+    key_file.write_text(json.dumps(old))
+    keys = load_keys(False, key_file, environ={})
+    assert keys["GONGHUI_FIELD_KEY"] == old["GONGHUI_FIELD_KEY"]
+    assert json.loads(key_file.read_text())["GONGHUI_AUDIT_KEY"] == keys["GONGHUI_AUDIT_KEY"]

@@ -1,4 +1,8 @@
-"""gonghui verify-audit: recompute the audit hash chain; exit 1 naming the first broken entry."""
+"""gonghui verify-audit: check every entry's MAC and the block chain; exit 1 naming the first break.
+
+Unsealed entries are checked too (each carries its own MAC); the count of them is reported so that
+a stopped seal worker shows.
+"""
 
 import json
 
@@ -30,8 +34,13 @@ class Command(BaseCommand):
         elif result.ok:
             self.stdout.write(
                 f"audit chain intact: {result.blocks_checked} blocks, {result.entries_checked} entries "
-                f"({result.unsealed} not yet sealed); head {result.head}"
+                f"({result.unsealed} not yet sealed, {result.gaps} unused ids); head {result.head}"
             )
+            if result.unsealed:
+                self.stdout.write(
+                    f"note: {result.unsealed} entries are not sealed into a block yet; each carries its own MAC, "
+                    "but the newest of them is protected against deletion only once it is sealed (run seal-audit)"
+                )
         else:
             where = f"entry {result.entry_id}" if result.entry_id is not None else f"block {result.block_number}"
             self.stderr.write(f"audit chain BROKEN at {where}: {result.problem}")
