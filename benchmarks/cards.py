@@ -132,8 +132,8 @@ def offline(payloads: list[str], seconds: float) -> dict:
 def http(payloads: list[str], requests: int) -> dict:
     from django.test import Client
 
-    from gonghui.accounts.actions import do_create_staff, do_issue_api_token
-    from gonghui.accounts.models import User
+    from gonghui.accounts.actions import do_create_staff, do_grant_role, do_issue_api_token
+    from gonghui.accounts.models import Role, User
     from gonghui.orgs.models import Org
 
     merchant = User.objects.filter(username="bench-merchant").first()
@@ -145,6 +145,8 @@ def http(payloads: list[str], requests: int) -> dict:
             home_org=Org.objects.get(code="440305"),
             password=secrets.token_urlsafe(24),
         )
+        # A card reader: the token needs card.verify (issue 9, point 7).
+        do_grant_role(acting_user=None, user=merchant, role=Role.objects.get(code="card_reader"), org=merchant.home_org)
     _row, token = do_issue_api_token(acting_user=None, user=merchant, label="bench")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     url = "/api/v1/cards/verify"
@@ -295,7 +297,7 @@ def markdown(r: dict, argv: list[str]) -> str:
         f"- offline method: {off['rounds']} alternating rounds over all payloads ({off['n']:,} verifications "
         "each way), one process, one core; the rate is verifications ÷ summed time of its rounds.",
         f"- HTTP method: {web['n']:,} sequential `POST /api/v1/cards/verify` calls through Django's test `Client` "
-        "(the whole middleware stack, bearer-token authentication as a merchant account without any grant, "
+        "(the whole middleware stack, bearer-token authentication as a merchant account holding only card.verify, "
         "the view and JSON rendering; no network or server), `DEBUG` off, one process.",
         "",
         "### Figures",

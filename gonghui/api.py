@@ -2,10 +2,9 @@
 
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
-from ninja.security import django_auth
 
 from gonghui.accounts.api import router as auth_router
-from gonghui.accounts.auth import BearerTokenAuth
+from gonghui.accounts.auth import BearerTokenAuth, console_session_auth
 from gonghui.appeals.api import router as appeals_router
 from gonghui.benefits.api import router as benefits_router
 from gonghui.core.api import install_error_handlers
@@ -27,7 +26,7 @@ api = NinjaAPI(
     version="1",
     description="工会服务平台 API。所有列表分页并限定在调用者的权限范围内；错误统一为 "
     '{"error": {"code", "message", "fields"}}。',
-    auth=[BearerTokenAuth(), django_auth],
+    auth=[BearerTokenAuth(), console_session_auth],
     urls_namespace="api",
 )
 install_error_handlers(api)

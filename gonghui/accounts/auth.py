@@ -2,12 +2,15 @@
 
 import datetime as dt
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Now
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
 
 from gonghui.accounts.models import ApiToken
 
@@ -54,3 +57,55 @@ class BearerTokenAuth(HttpBearer):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         return row.user
+
+
+CARD_VERIFY = "card.verify"
+CARD_VERIFY_REFUSED = "此账号没有核验会员卡的权限（card.verify），请联系发证工会开通"
+
+
+def holds_card_verify(user_ref: str = "pk") -> Q:
+    """Q over users (via `user_ref`, e.g. "user_id" from a token row) who may verify member cards.
+
+    `card.verify` is held through a role granted on an active org (the role 会员卡核验 for API
+    clients such as a merchant's app; 系统管理员 holds everything), by superusers, and by the
+    active staff of an active partner (合作商户, whose counter verifies cards; benefits.PartnerStaff).
+    The role's permission list is JSON; a text match on the quoted name works on both databases.
+    """
+    from gonghui.accounts.models import Grant
+
+    partner_staff = apps.get_model("benefits", "PartnerStaff")
+    grants = Grant.objects.filter(user_id=OuterRef(user_ref), revoked_at__isnull=True, org__status="active").filter(
+        Q(role__all_permissions=True) | Q(role__permissions__icontains=f'"{CARD_VERIFY}"')
+    )
+    counters = partner_staff.objects.filter(user_id=OuterRef(user_ref), active=True, partner__status="active")
+    superuser = "is_superuser" if user_ref == "pk" else user_ref.removesuffix("_id") + "__is_superuser"
+    return Q(**{superuser: True}) | Exists(grants) | Exists(counters)
+
+
+def may_verify_cards(user) -> bool:
+    from gonghui.accounts.models import User
+
+    return User.objects.filter(holds_card_verify("pk"), pk=getattr(user, "pk", user)).exists()
+
+
+class ConsoleSessionAuth(SessionAuth):
+    """The console's own calls (session cookie + CSRF). A request that names a bearer token is
+    judged by the token alone: a bad or expired one is 401 `unauthenticated`, not a CSRF 403."""
+
+    def __call__(self, request):
+        if request.headers.get("Authorization"):
+            return None
+        return super().__call__(request)
+
+
+console_session_auth = ConsoleSessionAuth()
+
+
+class CardSessionAuth(ConsoleSessionAuth):
+    """The console session for the card endpoints: also needs `card.verify`."""
+
+    def __call__(self, request):
+        user = super().__call__(request)
+        if user and not may_verify_cards(user):
+            raise PermissionDenied(CARD_VERIFY_REFUSED)
+        return user

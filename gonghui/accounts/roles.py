@@ -58,6 +58,12 @@ DEFAULT_ROLES = [
         "permissions": ["org.view", "finance.view", "finance.approve", "hardship.view"],
     },
     {
+        "code": "card_reader",
+        "name": "会员卡核验",
+        "description": "核验会员卡二维码、同步已注销卡号（合作商户终端、接入系统）",
+        "permissions": ["card.verify"],
+    },
+    {
         "code": "viewer",
         "name": "只读",
         "description": "查看组织、统计和操作日志",

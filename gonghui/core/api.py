@@ -5,10 +5,12 @@ Every error leaves the API as {"error": {"code", "message", "fields"}}.
 
 from __future__ import annotations
 
+import decimal
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db import DataError
 from django.db.models import QuerySet
 from django.http import Http404
 from ninja import Field, Schema
@@ -116,6 +118,23 @@ def install_error_handlers(api) -> None:
             message = "请求体不是有效的 JSON"
         return api.create_response(request, error_body(code, message), status=exc.status_code)
 
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request, exc):
+        from gonghui.core.edge import TOO_BIG_MESSAGE, body_limit
+
+        message = TOO_BIG_MESSAGE % {"mb": body_limit() // (1024 * 1024)}
+        return api.create_response(request, error_body("too_large", message), status=413)
+
+    @api.exception_handler(decimal.InvalidOperation)
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def on_out_of_range(request, exc):
+        # A number the database cannot hold ("1e400", 10**30): the caller's input, not our fault.
+        logger.info("value out of range: %s", type(exc).__name__)
+        return api.create_response(
+            request, error_body("invalid", "数值超出允许的范围或格式不对，请检查后重试"), status=422
+        )
+
     @api.exception_handler(Exception)
     def on_unexpected(request, exc):
         logger.exception("unhandled API error")
@@ -141,7 +160,8 @@ class PagePagination(PaginationBase):
     """
 
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        # The upper bound keeps the offset far inside int64 (a huge page answered 500 before).
+        page: int = Field(1, ge=1, le=1_000_000)
         page_size: int = Field(50, ge=1, le=200)
 
     class Output(Schema):

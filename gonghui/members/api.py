@@ -18,7 +18,7 @@ from functools import lru_cache
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.functions import Now
@@ -27,9 +27,16 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
 
-from gonghui.accounts.auth import MAX_TOKEN_LENGTH, STAMP_EVERY, live_tokens
+from gonghui.accounts.auth import (
+    CARD_VERIFY_REFUSED,
+    MAX_TOKEN_LENGTH,
+    STAMP_EVERY,
+    CardSessionAuth,
+    holds_card_verify,
+    live_tokens,
+)
 from gonghui.accounts.models import ApiToken
 from gonghui.core.api import ErrorOut, PagePagination
 from gonghui.core.scoping import access_object, user_scope_paths
@@ -396,9 +403,10 @@ TOKEN_STATE = PreparedQuery(
             stale=ExpressionWrapper(
                 Q(last_used_at__isnull=True) | Q(last_used_at__lt=Now() - STAMP_EVERY),
                 output_field=BooleanField(),
-            )
+            ),
+            may_verify=ExpressionWrapper(holds_card_verify("user_id"), output_field=BooleanField()),
         )
-        .values_list("pk", "user_id", "stale")[:1]
+        .values_list("pk", "user_id", "stale", "may_verify")[:1]
     )
 )
 
@@ -407,8 +415,10 @@ class CardReaderAuth(HttpBearer):
     """Bearer tokens for the card endpoints, in one prepared query.
 
     The rule is `accounts.auth.live_tokens` (shared with BearerTokenAuth), its `last_used_at`
-    stamped at most once per `STAMP_EVERY`. The account itself is not
-    loaded: verification answers every account alike, so `request.auth` is the user's id.
+    stamped at most once per `STAMP_EVERY`, and the account must hold `card.verify`
+    (`accounts.auth.holds_card_verify`, folded into the same query): a live token alone is not
+    enough (a token refused it gets 403). The account itself is not loaded: verification answers
+    every permitted account alike, so `request.auth` is the user's id.
     """
 
     def authenticate(self, request, token):
@@ -417,13 +427,15 @@ class CardReaderAuth(HttpBearer):
         row = TOKEN_STATE.first(ApiToken.hash(token))
         if row is None:
             return None
-        token_id, user_id, stale = row
+        token_id, user_id, stale, may_verify = row
+        if not may_verify:
+            raise PermissionDenied(CARD_VERIFY_REFUSED)
         if stale:
             ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
         return user_id
 
 
-CARD_AUTH = [CardReaderAuth(), django_auth]
+CARD_AUTH = [CardReaderAuth(), CardSessionAuth()]
 
 
 def verify_payload(text: str) -> dict:
@@ -454,7 +466,10 @@ class VerifyResultOut(VerifyOut):
 
 
 @cards_router.post(
-    "/verify", auth=CARD_AUTH, response={200: VerifyResultOut, 401: ErrorOut, 422: ErrorOut}, summary="核验会员卡二维码"
+    "/verify",
+    auth=CARD_AUTH,
+    response={200: VerifyResultOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="核验会员卡二维码",
 )
 def verify_card(request, payload: VerifyIn):
     # The answer is built by verify_payload with exactly VerifyResultOut's fields (tests hold it to that);

@@ -13,6 +13,7 @@ class MembersConfig(AppConfig):
         "member.import": _("导入会员名册"),
         "member.export": _("导出会员名册"),
         "member.view_pii": _("查看完整证件号码（留痕）"),
+        "card.verify": _("核验会员卡二维码"),
         "member.routing": _("维护新就业形态入会分派规则"),
     }
     navigation = [

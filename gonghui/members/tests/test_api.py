@@ -138,14 +138,15 @@ def test_it_refuses_card_calls_with_a_spoilt_token(tree, personas, url, spoil):
     from gonghui.accounts.actions import do_issue_api_token
     from gonghui.accounts.models import ApiToken, User
 
-    row, token = do_issue_api_token(acting_user=None, user=personas.outsider)
+    reader = make_staff("reader", tree.district, roles=("card_reader",))
+    row, token = do_issue_api_token(acting_user=None, user=reader)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     call = (
         (lambda: send(client, "post", url, {"payload": "x"})) if url.endswith("verify") else (lambda: client.get(url))
     )
     assert call().status_code == 200
     if spoil == "inactive":
-        User.objects.filter(pk=personas.outsider.pk).update(is_active=False)
+        User.objects.filter(pk=reader.pk).update(is_active=False)
     else:
         field = "revoked_at" if spoil == "revoked" else "expires_at"
         ApiToken.objects.filter(pk=row.pk).update(**{field: timezone.now() - dt.timedelta(seconds=1)})
@@ -156,7 +157,7 @@ def test_it_stamps_the_tokens_last_use_at_most_once_a_minute_on_verification(tre
     from gonghui.accounts.actions import do_issue_api_token
     from gonghui.accounts.models import ApiToken
 
-    row, token = do_issue_api_token(acting_user=None, user=personas.outsider)
+    row, token = do_issue_api_token(acting_user=None, user=make_staff("reader", tree.district, roles=("card_reader",)))
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     verify(client, payload_of(member))
     first = ApiToken.objects.get(pk=row.pk).last_used_at
@@ -169,8 +170,28 @@ def test_it_stamps_the_tokens_last_use_at_most_once_a_minute_on_verification(tre
 
 
 def test_it_verifies_for_the_consoles_session(tree, personas, member, client_for):
-    client = client_for(personas.outsider)
+    client = client_for(make_staff("reader", tree.district, roles=("card_reader",)))
     assert verify(client, payload_of(member))["valid"] is True
+
+
+@pytest.mark.parametrize("url", ["/api/v1/cards/verify", "/api/v1/cards/revoked"])
+def test_it_refuses_card_calls_from_an_account_without_card_verify(tree, personas, member, api_for, client_for, url):
+    """Failed before: any live token (or session) verified cards, even a staff account with no grant."""
+    for client in (api_for(personas.outsider), client_for(personas.outsider), api_for(personas.own)):
+        response = (
+            send(client, "post", url, {"payload": payload_of(member)}) if url.endswith("verify") else client.get(url)
+        )
+        error = assert_error(response, 403, "forbidden")
+        assert "card.verify" in error["message"]
+
+
+def test_it_lets_partner_staff_verify_cards_through_their_partner_link(tree, member, api_for):
+    from gonghui.benefits.actions import do_add_partner_staff
+    from gonghui.benefits.tests.helpers import make_partner
+
+    counter = make_staff("counter", tree.district, roles=())
+    do_add_partner_staff(acting_user=None, partner=make_partner(tree.district), user=counter)
+    assert verify(api_for(counter), payload_of(member))["valid"] is True
 
 
 # --- GET /members -----------------------------------------------------------------------------
@@ -741,8 +762,8 @@ def payload_of(member) -> str:
 
 @pytest.fixture
 def merchant(tree, api_for):
-    """A partner's token: an account with no grant at all, like the demo `merchant`."""
-    return api_for(make_staff("merchant", tree.district, roles=()))
+    """A merchant app's token: an account holding only the role 会员卡核验 (card.verify)."""
+    return api_for(make_staff("merchant", tree.district, roles=("card_reader",)))
 
 
 def test_it_verifies_a_valid_card_for_a_merchant_without_any_grant(tree, member, merchant):
@@ -759,8 +780,10 @@ def test_it_verifies_a_valid_card_for_a_merchant_without_any_grant(tree, member,
 
 
 @pytest.mark.parametrize("persona", ["outsider", "own", "ancestor", "sibling"])
-def test_it_verifies_cards_for_every_persona(tree, member, client_of, persona):
-    assert verify(client_of(persona), payload_of(member))["valid"] is True
+def test_it_refuses_cards_to_every_persona_without_card_verify(tree, member, client_of, persona):
+    # The organiser role does not hold card.verify: verifying is a counter's job, granted on purpose.
+    response = send(client_of(persona), "post", "/api/v1/cards/verify", {"payload": payload_of(member)})
+    assert_error(response, 403, "forbidden")
 
 
 def test_it_verifies_with_one_query_after_authentication(tree, member, merchant, django_assert_num_queries):
@@ -857,12 +880,16 @@ def test_it_refuses_a_signed_card_it_does_not_know(tree, member, merchant):
         ("GH1.a.b", "malformed"),
         ("GH1.工会.会员", "malformed"),
         ("GH1." + "A" * 5000 + ".b", "not_a_card"),
-        ("\x00\x01GH1", "not_a_card"),
+        ("\x01GH1", "not_a_card"),
     ],
 )
 def test_it_answers_valid_false_for_garbage(tree, merchant, garbage, reason):
     body = verify(merchant, garbage)
     assert (body["valid"], body["reason"]) == (False, reason)
+
+
+def test_it_refuses_a_payload_with_a_nul_character_at_the_edge(tree, merchant):
+    assert_error(send(merchant, "post", "/api/v1/cards/verify", {"payload": "\x00\x01GH1"}), 422, "invalid")
 
 
 def test_it_answers_valid_false_for_a_signed_body_that_is_not_a_card(tree, merchant):
