@@ -59,7 +59,7 @@ from gonghui.appeals.states import (
     Urgency,
     check,
 )
-from gonghui.core import audit, crypto
+from gonghui.core import audit, crypto, uploads
 from gonghui.core.errors import ActionPermissionError, TransitionError
 from gonghui.core.scoping import user_can
 from gonghui.core.sms import send_sms
@@ -1218,6 +1218,8 @@ def do_add_attachment(*, acting_user, appeal: Appeal, upload):
     size = getattr(upload, "size", 0) or 0
     if size <= 0 or size > MAX_ATTACHMENT_BYTES:
         raise ValidationError({"file": _("文件大小应在1字节到10MB之间")})
+    if not uploads.matches(upload, extension):
+        raise ValidationError({"file": _("文件内容与扩展名不符，请上传真实的%(ext)s文件") % {"ext": extension}})
     upload.name = f"{secrets.token_hex(12)}{extension}"
     attachment = AppealAttachment.objects.create(
         appeal=appeal,

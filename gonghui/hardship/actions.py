@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit, crypto
+from gonghui.core import audit, crypto, uploads
 from gonghui.core.calendar import add_working_days
 from gonghui.core.errors import ActionPermissionError, TransitionError
 from gonghui.core.scoping import user_can, user_scope_paths
@@ -1416,6 +1416,8 @@ def do_add_visit_attachment(*, acting_user, visit: HomeVisit, upload) -> VisitAt
     limit = getattr(settings, "HARDSHIP_ATTACHMENT_MAX_BYTES", ATTACHMENT_MAX_BYTES)
     if size > limit:
         raise ValidationError({"file": _("文件不能超过%(n)dMB") % {"n": limit // (1024 * 1024)}})
+    if not uploads.matches(upload, ext):
+        raise ValidationError({"file": _("文件内容与扩展名不符，请上传真实的照片或 PDF 文件")})
     row = VisitAttachment(
         visit=visit,
         original_name=name[-120:],

@@ -345,7 +345,9 @@ def test_it_attaches_a_file_with_a_random_stored_name(tree, clock, operator, ap,
     settings.MEDIA_ROOT = tmp_path
     appeal = register(operator, tree.province)
     attachment = actions.do_add_attachment(
-        acting_user=operator, appeal=appeal, upload=SimpleUploadedFile("张三工资条.jpg", b"\xff\xd8data", "image/jpeg")
+        acting_user=operator,
+        appeal=appeal,
+        upload=SimpleUploadedFile("张三工资条.jpg", b"\xff\xd8\xffdata", "image/jpeg"),
     )
     assert attachment.name == "张三工资条.jpg" and attachment.content_type == "image/jpeg"
     assert "张三" not in attachment.file.name and attachment.file.name.endswith(".jpg")

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.core import uploads
 from gonghui.core.errors import ActionPermissionError, error_message
 from gonghui.core.scoping import user_can
 from gonghui.members.importing import FileError, run_import
@@ -52,6 +53,8 @@ def do_create_import_job(*, acting_user, org: Org, upload, partial: bool = False
         raise ValidationError({"file": _("文件超过 %(mb)d MB，请拆分后分批导入") % {"mb": MAX_UPLOAD_BYTES // 2**20}})
     if not upload.size:
         raise ValidationError({"file": _("文件是空的")})
+    if not uploads.matches(upload, Path(name).suffix):
+        raise ValidationError({"file": _("文件内容不是有效的 .xlsx、.xls 或 .csv 表格，请检查后重新上传")})
     job = ImportJob(
         org=org,
         org_path=org.path,
