@@ -126,7 +126,7 @@ class PaidOut(Schema):
     amount: Decimal
 
 
-class QueuesOut(Schema):
+class AidQueuesOut(Schema):
     aid_applications_to_check: int
     aid_ready_to_approve: int
     payments_to_approve: int
@@ -184,7 +184,7 @@ def list_budgets(request, year: int | None = None):
     return aid_queries.budgets(request.auth, year=year)
 
 
-@router.get("/queues", response={200: QueuesOut, **ERRORS}, summary="资金待办数")
+@router.get("/queues", response={200: AidQueuesOut, **ERRORS}, summary="资金待办数")
 def get_queues(request):
     return aid_queries.work_queues(request.auth, timezone.localdate())
 
