@@ -8,6 +8,8 @@ Nothing may answer 5xx, and every answer must be a status the document declares 
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
@@ -51,10 +53,9 @@ def _fuzz(operation, mode, headers, problems):
             text = "; ".join(" ".join(str(e).split())[:160] for e in failure.exceptions)
             problems.append(f"{operation.method.upper()} {operation.path} [{mode.value}] → {status}: {text}")
 
-    try:
+    # Unsatisfiable: nothing to make invalid (an operation without parameters or body, negative mode).
+    with contextlib.suppress(Unsatisfiable):
         run()
-    except Unsatisfiable:
-        pass  # nothing to make invalid (an operation without parameters or body, in negative mode)
 
 
 def test_it_answers_every_generated_request_without_a_server_error_or_an_undeclared_status(tree, personas, api_schema):
