@@ -43,12 +43,22 @@ class NewCallForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    to_org = forms.ChoiceField(label=_("转办给"))
+    """转办: the org is picked on the page (suggestion, children, subtree search); nothing is pre-selected."""
+
+    to_org = forms.IntegerField(label=_("转办给"), error_messages={"required": _("请选择转办给哪个组织")})
     note = forms.CharField(label=_("转办说明"), required=False, max_length=300)
 
-    def __init__(self, *args, children=(), **kwargs):
+    def __init__(self, *args, holder=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_org"].choices = [(org.pk, org.name) for org in children]
+        self.holder = holder
+
+    def clean_to_org(self):
+        from gonghui.appeals.picker import subtree_below
+
+        org = subtree_below(self.holder).filter(pk=self.cleaned_data["to_org"]).first()
+        if org is None:
+            raise forms.ValidationError(_("请从“%(org)s”的下级组织中选择") % {"org": self.holder.name})
+        return org
 
 
 class ReasonForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gonghui.appeals import mediation_views, portal, views
+from gonghui.appeals import mediation_views, picker, portal, views
 
 app_name = "appeals"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("mediation/<str:number>/<slug:move>/", mediation_views.MediationMoveView.as_view(), name="mediation_move"),
     path("<str:number>/mediate/", mediation_views.MediationOpenView.as_view(), name="mediate"),
     path("<str:number>/", views.AppealDetailView.as_view(), name="detail"),
+    path("<str:number>/assign/orgs/", picker.org_search_view, name="assign_orgs"),
     path("<str:number>/attach/", views.AttachView.as_view(), name="attach"),
     path("<str:number>/files/<int:pk>/", views.attachment_view, name="attachment"),
     path("<str:number>/<slug:move>/", views.AppealMoveView.as_view(), name="move"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from gonghui.appeals import actions, clock
+from gonghui.appeals import actions, clock, picker
 from gonghui.appeals.forms import (
     AssignForm,
     CallBackForm,
@@ -210,8 +210,14 @@ class AppealDetailView(LoginRequiredMixin, TemplateView):
         hotline = user_can(user, "appeal.assign", appeal.org_path)
         upper = appeal.org.parent or appeal.org
         moves = []
+        holder = picker.holds(user, appeal)
         for key, (label, status_ok, perm) in MOVES.items():
-            allowed = {"change": change, "assign": hotline, "above": user_can(user, "appeal.change", upper.path)}[perm]
+            allowed = {
+                "change": change,
+                "holder": holder,
+                "assign": hotline,
+                "above": user_can(user, "appeal.change", upper.path),
+            }[perm]
             if allowed and status_ok(appeal):
                 moves.append((key, label))
         context.update(
@@ -234,13 +240,14 @@ def _open(a):
 
 MOVES = {
     "assign": (gettext_lazy("转办"), lambda a: a.status in (S.REGISTERED, S.SIGNED, S.RETURNED), "change"),
-    "sign": (gettext_lazy("签收"), lambda a: a.status == S.ASSIGNED, "change"),
+    # 签收 and 退回 belong to the org holding the ticket, not to the staff above who forwarded it.
+    "sign": (gettext_lazy("签收"), lambda a: a.status == S.ASSIGNED, "holder"),
     "start": (
         gettext_lazy("开始办理"),
         lambda a: a.status in (S.REGISTERED, S.SIGNED, S.RETURNED, S.REOPENED),
         "change",
     ),
-    "return": (gettext_lazy("退回"), lambda a: a.status in (S.ASSIGNED, S.SIGNED, S.RETURNED), "change"),
+    "return": (gettext_lazy("退回"), lambda a: a.status in (S.ASSIGNED, S.SIGNED, S.RETURNED), "holder"),
     "resolve": (gettext_lazy("办结"), lambda a: a.status in HANDLING or a.status == S.REOPENED, "change"),
     "pause": (gettext_lazy("暂停计时"), lambda a: _open(a) and a.status != S.ASSIGNED and not a.paused, "change"),
     "resume": (gettext_lazy("恢复计时"), lambda a: a.paused, "change"),
@@ -283,18 +290,39 @@ class AppealMoveView(ActionFormView):
             "rate": SatisfactionForm,
         }.get(self.move, NoteForm)
 
+    def get_template_names(self):
+        return ["appeals/assign.html"] if self.move == "assign" else super().get_template_names()
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if self.move == "assign":
-            kwargs["children"] = Org.objects.filter(parent=self.appeal.org, status="active").order_by("name")
+            kwargs["holder"] = self.appeal.org
         return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.move == "assign":
+            suggested = picker.suggested_target(self.appeal)
+            children = list(picker.children_of(self.appeal.org))
+            selected = str(context["form"]["to_org"].value() or "")
+            shown = {str(org.pk) for org in children} | ({str(suggested.pk)} if suggested else set())
+            picked = []
+            if selected and selected not in shown:  # found by search before a failed submit: keep it visible
+                picked = list(picker.subtree_below(self.appeal.org).filter(pk__in=[selected]))
+            context.update(
+                appeal=self.appeal,
+                suggested=[suggested] if suggested else [],
+                children=children,
+                picked=picked,
+                selected=selected,
+            )
+        return context
 
     def perform(self, form):
         user, appeal, data = self.request.user, self.appeal, form.cleaned_data
         move = self.move
         if move == "assign":
-            to_org = Org.objects.get(pk=data["to_org"], parent=appeal.org)
-            return actions.do_assign(acting_user=user, appeal=appeal, to_org=to_org, note=data["note"])
+            return actions.do_assign(acting_user=user, appeal=appeal, to_org=data["to_org"], note=data["note"])
         if move == "sign":
             return actions.do_sign(acting_user=user, appeal=appeal)
         if move == "start":
