@@ -31,7 +31,7 @@ class NewCallForm(forms.Form):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     text = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
     employer_name = forms.CharField(label=_("用人单位"), required=False, max_length=120)
-    division_code = forms.CharField(label=_("所在地行政区划代码"), required=False, max_length=9)
+    division_code = forms.ChoiceField(label=_("所在地行政区划"), required=False, choices=())
     crisis = forms.BooleanField(label=_("心理危机（最高优先级）"), required=False)
     emergency_contact_name = forms.CharField(label=_("紧急联系人"), required=False, max_length=30)
     emergency_contact_phone = forms.CharField(label=_("紧急联系人电话"), required=False, max_length=20)
@@ -40,6 +40,13 @@ class NewCallForm(forms.Form):
     suggested_topic = forms.CharField(required=False, widget=forms.HiddenInput)
     suggested_request_type = forms.CharField(required=False, widget=forms.HiddenInput)
     triage_confidence = forms.FloatField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, divisions=(), **kwargs):
+        """`divisions`: (code, place) of the divisions under the operator's org, picked from a list."""
+        super().__init__(*args, **kwargs)
+        self.fields["division_code"].choices = [("", _("— 不详 —"))] + [
+            (code, f"{place}（{code}）") for code, place in divisions
+        ]
 
 
 class AssignForm(forms.Form):

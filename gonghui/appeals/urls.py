@@ -1,11 +1,12 @@
 from django.urls import path
 
-from gonghui.appeals import mediation_views, picker, portal, views
+from gonghui.appeals import mediation_views, picker, portal, views, workbench
 
 app_name = "appeals"
 urlpatterns = [
     path("", views.QueueView.as_view(), name="queue"),
-    path("workbench/", views.WorkbenchView.as_view(), name="workbench"),
+    path("workbench/", workbench.WorkbenchView.as_view(), name="workbench"),
+    path("workbench/caller/", workbench.CallerLookupView.as_view(), name="caller_lookup"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("callbacks/<int:pk>/", views.CallBackView.as_view(), name="callback"),
     path("extensions/<int:pk>/<str:decision>/", views.ExtensionDecisionView.as_view(), name="extension_decide"),
