@@ -1,6 +1,5 @@
 """The JSON API at /api/v1 (django-ninja). OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
 
-from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
@@ -8,7 +7,7 @@ from gonghui.accounts.api import router as auth_router
 from gonghui.accounts.auth import BearerTokenAuth
 from gonghui.appeals.api import router as appeals_router
 from gonghui.benefits.api import router as benefits_router
-from gonghui.core.api import install_error_handlers
+from gonghui.core.api import CachedSchemaNinjaAPI, install_error_handlers
 from gonghui.hardship.aid_api import router as aid_router
 from gonghui.hardship.api import router as hardship_router
 from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
@@ -21,7 +20,7 @@ class UnicodeJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+api = CachedSchemaNinjaAPI(
     renderer=UnicodeJSONRenderer(),
     title="Gonghui API",
     version="1",
