@@ -16,3 +16,5 @@ def name_unlabelled_fields(form) -> None:
     for field in form.fields.values():
         if field.label and not isinstance(field.widget, forms.HiddenInput):
             field.widget.attrs.setdefault("aria-label", str(field.label))
+            if isinstance(field.widget, forms.TextInput):  # says what to type, as a label would
+                field.widget.attrs.setdefault("placeholder", str(field.label))
