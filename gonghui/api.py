@@ -1,13 +1,12 @@
 """The JSON API at /api/v1 (django-ninja). OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
 
-from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from gonghui.accounts.api import router as auth_router
 from gonghui.accounts.auth import BearerTokenAuth, console_session_auth
 from gonghui.appeals.api import router as appeals_router
 from gonghui.benefits.api import router as benefits_router
-from gonghui.core.api import install_error_handlers
+from gonghui.core.api import CachedSchemaNinjaAPI, install_error_handlers
 from gonghui.hardship.aid_api import router as aid_router
 from gonghui.hardship.api import router as hardship_router
 from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
@@ -49,6 +48,7 @@ class GonghuiAPI(NinjaAPI):
 
 
 api = GonghuiAPI(
+api = CachedSchemaNinjaAPI(
     renderer=UnicodeJSONRenderer(),
     title="Gonghui API",
     version="1",

@@ -482,12 +482,14 @@ def do_flag_crisis(
 
 @transaction.atomic
 def do_assign(*, acting_user, appeal: Appeal, to_org: Org, note: str = "") -> Appeal:
-    """转办: pass the ticket one level down, to a direct child of the org holding it."""
+    """转办: pass the ticket down to an org in the holder's subtree — a direct child, or straight to the
+    responsible union further down (the suggested 承办 union), which the orgs in between still see in
+    their scope. A return (退回) goes back to the org that forwarded it."""
     appeal = _lock(appeal)
     _require_on(acting_user, "appeal.change", appeal)
     check(appeal.status, S.ASSIGNED, _("转办"))
-    if to_org.parent_id != appeal.org_id:
-        raise ValidationError({"to_org": _("只能转办给“%(org)s”的直属下级组织") % {"org": appeal.org.name}})
+    if to_org.pk == appeal.org_id or not to_org.path.startswith(appeal.org.path):
+        raise ValidationError({"to_org": _("只能转办给“%(org)s”的下级组织") % {"org": appeal.org.name}})
     if to_org.status != OrgStatus.ACTIVE:
         raise ValidationError({"to_org": _("“%(org)s”已撤销，不能转办") % {"org": to_org.name}})
     if appeal.paused:
@@ -522,6 +524,18 @@ def do_sign(*, acting_user, appeal: Appeal) -> Appeal:
     )
 
 
+def _forwarder(appeal: Appeal) -> Org | None:
+    """The org that forwarded the ticket to its holder (转办 may skip levels), else the holder's parent."""
+    event = (
+        appeal.events.filter(kind=E.ASSIGNED, to_org_id=appeal.org_id)
+        .exclude(from_org=None)
+        .select_related("from_org")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return event.from_org if event is not None else appeal.org.parent
+
+
 @transaction.atomic
 def do_return(*, acting_user, appeal: Appeal, reason: str) -> Appeal:
     """退回: the org holding the ticket sends it back up one level, with a reason; the org above
@@ -530,7 +544,7 @@ def do_return(*, acting_user, appeal: Appeal, reason: str) -> Appeal:
     _require_on(acting_user, "appeal.change", appeal)
     reason = _reason(reason)
     check(appeal.status, S.RETURNED, _("退回"))
-    upper = appeal.org.parent
+    upper = _forwarder(appeal)
     if upper is None or appeal.org_id == appeal.intake_org_id or not upper.path.startswith(appeal.intake_org.path):
         raise ValidationError({"reason": _("工单已在受理工会，无法再退回")})
     if appeal.paused:

@@ -231,7 +231,7 @@ def get_appeal(request, number: str):
     return detail(access_appeal(request.auth, number))
 
 
-@router.post("/{number}/assign", response={200: AppealDetailOut, **ERRORS}, summary="转办给直属下级")
+@router.post("/{number}/assign", response={200: AppealDetailOut, **ERRORS}, summary="转办给下级组织")
 def assign_appeal(request, number: str, payload: AssignIn):
     appeal = access_appeal(request.auth, number)
     to_org = access_object(Org.objects.all(), request.auth, "org.view", code=payload.org.strip().upper())

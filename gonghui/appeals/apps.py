@@ -21,4 +21,16 @@ class AppealsConfig(AppConfig):
     ]
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from gonghui.appeals import receivers  # noqa: F401  (follows org moves and merges)
+
+        post_migrate.connect(build_triage_model, sender=self, dispatch_uid="appeals.build_triage_model")
+
+
+def build_triage_model(sender, verbosity=1, **kwargs):
+    """The triage model file is built with the installation: at `migrate`, when missing or stale (issue 18)."""
+    from gonghui.appeals import triage
+
+    if triage.ensure_model_file() and verbosity >= 1:
+        print(f"  Built the appeal triage model: {triage.default_model_path()}")

@@ -31,7 +31,7 @@ class NewCallForm(forms.Form):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     text = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
     employer_name = forms.CharField(label=_("用人单位"), required=False, max_length=120)
-    division_code = forms.CharField(label=_("所在地行政区划代码"), required=False, max_length=9)
+    division_code = forms.ChoiceField(label=_("所在地行政区划"), required=False, choices=())
     crisis = forms.BooleanField(label=_("心理危机（最高优先级）"), required=False)
     emergency_contact_name = forms.CharField(label=_("紧急联系人"), required=False, max_length=30)
     emergency_contact_phone = forms.CharField(label=_("紧急联系人电话"), required=False, max_length=20)
@@ -41,14 +41,31 @@ class NewCallForm(forms.Form):
     suggested_request_type = forms.CharField(required=False, widget=forms.HiddenInput)
     triage_confidence = forms.FloatField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, divisions=(), **kwargs):
+        """`divisions`: (code, place) of the divisions under the operator's org, picked from a list."""
+        super().__init__(*args, **kwargs)
+        self.fields["division_code"].choices = [("", _("— 不详 —"))] + [
+            (code, f"{place}（{code}）") for code, place in divisions
+        ]
+
 
 class AssignForm(forms.Form):
-    to_org = forms.ChoiceField(label=_("转办给"))
+    """转办: the org is picked on the page (suggestion, children, subtree search); nothing is pre-selected."""
+
+    to_org = forms.IntegerField(label=_("转办给"), error_messages={"required": _("请选择转办给哪个组织")})
     note = forms.CharField(label=_("转办说明"), required=False, max_length=300)
 
-    def __init__(self, *args, children=(), **kwargs):
+    def __init__(self, *args, holder=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_org"].choices = [(org.pk, org.name) for org in children]
+        self.holder = holder
+
+    def clean_to_org(self):
+        from gonghui.appeals.picker import subtree_below
+
+        org = subtree_below(self.holder).filter(pk=self.cleaned_data["to_org"]).first()
+        if org is None:
+            raise forms.ValidationError(_("请从“%(org)s”的下级组织中选择") % {"org": self.holder.name})
+        return org
 
 
 class ReasonForm(forms.Form):

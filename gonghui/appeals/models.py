@@ -250,6 +250,11 @@ class AppealEvent(models.Model):
     def __str__(self):
         return f"{self.appeal_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def to_status_label(self) -> str:
+        """The new status in words (受理 → 已受理), never the stored code (issue 18)."""
+        return str(AppealStatus(self.to_status).label) if self.to_status in AppealStatus.values else ""
+
 
 class SlaRule(models.Model):
     """办理时限 in working days for a request type × complexity × urgency (blank = any).

@@ -13,13 +13,17 @@ A small, transparent text classifier:
 `confidence` is the product of the two predicted probabilities: the model's estimate that *both*
 suggestions are right (the operator overrides either). `Suggestion` also carries each part separately.
 
-Model life cycle: the model is built lazily on first use and cached per process (`get_model()`).
-If `settings.GONGHUI_TRIAGE_MODEL` or `<VAR_DIR>/triage/model.joblib` (what `gonghui train-triage` writes)
-exists and was written by this format and the same scikit-learn version, it is loaded; otherwise the model
-is trained from the bundled CSVs in `data/`, which takes a few seconds. No pickled model is shipped in the
-repository: a pickle is tied to the scikit-learn version that wrote it, while the labelled CSVs are the
-portable source and training is cheap. The model file lives in the application's own var directory, which is
-trusted like the code (joblib files are pickles: never load one from elsewhere).
+Model life cycle (issue 18): the model file is built with the installation, never inside a web worker.
+`gonghui migrate` builds `<VAR_DIR>/triage/model.joblib` (or `settings.GONGHUI_TRIAGE_MODEL`) from the
+bundled CSVs when it is missing or was written by another format, scikit-learn version or data
+(`ensure_model_file`, a post_migrate receiver: `make run`, `make test`, CI and a deployment all migrate);
+`gonghui train-triage` rebuilds it on demand. The web process loads it at start (`preload()` from
+`gonghui/wsgi.py`, in a background thread, also warming jieba), so that 建议分类 answers in milliseconds.
+`get_model()` caches it per process; only when no usable file exists does it still train from the bundled
+data (a few seconds, logged as a warning). No pickled model is committed to the repository: a pickle is
+tied to the scikit-learn version that wrote it, while the labelled CSVs are the portable source. The model
+file lives in the application's own var directory, which is trusted like the code (joblib files are pickles:
+never load one from elsewhere).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import logging
 import re
 import threading
@@ -323,13 +328,20 @@ class TriageModel:
     # -- files
 
     def save(self, path: Path | str) -> Path:
+        import os
+
         import joblib
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
+        # A per-process temporary name: two test workers migrating at once may both build the file.
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         joblib.dump(self, tmp, compress=3)
         tmp.replace(path)
+        stamp = _stamp_path(path)
+        stamp_tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
+        stamp_tmp.write_text(json.dumps(_stamp_of(self.meta), sort_keys=True), encoding="utf-8")
+        stamp_tmp.replace(stamp)
         return path
 
     @classmethod
@@ -463,8 +475,73 @@ def get_model() -> TriageModel:
     if _model is None:
         with _model_lock:
             if _model is None:
-                _model = TriageModel.load(default_model_path()) or train()
+                model = TriageModel.load(default_model_path())
+                if model is None:
+                    logger.warning("no current triage model file: training in this process (run `gonghui migrate`)")
+                    model = train()
+                _model = model
     return _model
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def _stamp_of(meta: dict) -> dict:
+    """What decides whether a model file is current: pipeline format, scikit-learn version, data digest."""
+    return {"format": meta.get("format"), "sklearn": meta.get("sklearn"), "digest": meta.get("digest")}
+
+
+def _current_stamp() -> dict:
+    return {"format": FORMAT, "sklearn": _sklearn_version(), "digest": data_digest([TRAIN_CSV])}
+
+
+def model_file_is_current(path: Path | str | None = None) -> bool:
+    """Was the model file built by this code from the bundled data? Read from its small JSON stamp, so that
+    checking costs no model load."""
+    stamp = _stamp_path(Path(path) if path else default_model_path())
+    try:
+        return json.loads(stamp.read_text(encoding="utf-8")) == _current_stamp()
+    except (OSError, ValueError):
+        return False
+
+
+def ensure_model_file(path: Path | str | None = None) -> bool:
+    """Build the model file from the bundled data unless a current one exists; True when it was built.
+
+    Run after every `migrate` (see apps.py): a fresh clone's `make run`, `make test`, CI and a deployment's
+    migrate all end with a model file, so no web worker ever trains.
+    """
+    path = Path(path) if path else default_model_path()
+    if model_file_is_current(path):
+        return False
+    train().save(path)
+    reset_model()
+    return True
+
+
+def preload(background: bool = True) -> threading.Thread | None:
+    """Load the model file into this process and warm jieba, without training (the web process calls it at
+    start). A missing or stale file is left alone with a warning: `gonghui migrate` builds it."""
+
+    def load():
+        global _model
+        with _model_lock:
+            if _model is not None:
+                return
+            model = TriageModel.load(default_model_path())
+            if model is None:
+                logger.warning("no current triage model file at %s: run `gonghui migrate`", default_model_path())
+                return
+            model.suggest("预热")  # initialises jieba and the vectorisers' first call
+            _model = model
+
+    if not background:
+        load()
+        return None
+    thread = threading.Thread(target=load, name="triage-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def reset_model() -> None:

@@ -8,29 +8,27 @@ caller lookup is a POST).
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from gonghui.appeals import actions, clock
+from gonghui.appeals import actions, clock, picker
 from gonghui.appeals.forms import (
     AssignForm,
     CallBackForm,
     ExtensionForm,
-    NewCallForm,
     NoteForm,
     ReasonForm,
     ResolveForm,
     SatisfactionForm,
 )
-from gonghui.appeals.models import Appeal, CallBack, CrisisFollowUp, ExtensionRequest
+from gonghui.appeals.models import Appeal, CallBack, ExtensionRequest
 from gonghui.appeals.states import AFTER_RESULT, OPEN, AppealStatus, Satisfaction, SlaState
 from gonghui.core.errors import error_fields
 from gonghui.core.scoping import access_object, user_can
@@ -96,109 +94,6 @@ def notices_for(user):
     return rows.filter(in_any_subtree("org__path", paths)) if paths else rows.none()
 
 
-class WorkbenchView(LoginRequiredMixin, TemplateView):
-    """The hotline operator's workbench: new call, caller lookup, my queue, call-backs, crisis."""
-
-    template_name = "appeals/workbench.html"
-
-    def intake_org(self) -> Org:
-        user = self.request.user
-        org = getattr(user, "home_org", None)
-        if org is None or not user_can(user, "appeal.assign", org.path):
-            raise PermissionDenied(_("需要热线受理权限（appeal.assign）"))
-        return org
-
-    def context(self, form, lookup=None):
-        user = self.request.user
-        now = clock.now()
-        callbacks = (
-            CallBack.objects.restrict(user, "appeal.assign")
-            .filter(done_at__isnull=True)
-            .select_related("appeal")
-            .order_by("due_at")[:50]
-        )
-        crisis = (
-            CrisisFollowUp.objects.restrict(user, "appeal.assign")
-            .filter(done_at__isnull=True)
-            .select_related("appeal")
-            .order_by("due_at")[:50]
-        )
-        mine = (
-            Appeal.objects.restrict(user, "appeal.view")
-            .filter(intake_org=self.intake_org(), status__in=(S.REGISTERED, S.RETURNED))
-            .order_by("priority", "due_on")[:50]
-        )
-        return {"form": form, "lookup": lookup, "callbacks": callbacks, "crisis": crisis, "mine": mine, "now": now}
-
-    def get(self, request, *args, **kwargs):
-        self.intake_org()
-        return render(request, self.template_name, self.context(NewCallForm()))
-
-    def post(self, request, *args, **kwargs):
-        org = self.intake_org()
-        form = NewCallForm(request.POST)
-        if "lookup" in request.POST:
-            return render(
-                request, self.template_name, self.context(form, self.lookup(request.POST.get("caller_phone")))
-            )
-        if "suggest" in request.POST:
-            return self.suggest(request)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            if data["triage_confidence"] is None or not data["suggested_topic"]:
-                data.update(suggested_topic="", suggested_request_type="", triage_confidence=None)
-            try:
-                appeal = actions.do_register_appeal(acting_user=request.user, intake_org=org, **data)
-            except ValidationError as error:
-                for field, problems in error_fields(error).items():
-                    form.add_error(field if field in form.fields else None, problems)
-            else:
-                if appeal.status == S.MERGED:
-                    messages.info(request, _("重复来电，已关联工单 %(n)s") % {"n": appeal.duplicate_of.number})
-                else:
-                    messages.success(request, _("已受理，工单号 %(n)s") % {"n": appeal.number})
-                return redirect(appeal.get_absolute_url())
-        return render(request, self.template_name, self.context(form))
-
-    def suggest(self, request):
-        """建议分类: the triage model's topic and request type for the text, pre-selected on the form
-        with their confidence; the operator may change them before registering."""
-        from gonghui.appeals import triage
-
-        data = request.POST.dict()
-        data.pop("csrfmiddlewaretoken", None)
-        extra = {}
-        try:
-            suggestion = triage.suggest(data.get("text", ""))
-        except triage.TriageError as error:
-            extra["suggestion_error"] = str(error)
-        else:
-            data["topic"] = data["suggested_topic"] = suggestion.topic_code
-            data["request_type"] = data["suggested_request_type"] = suggestion.request_type_code
-            data["triage_confidence"] = round(suggestion.confidence, 3)
-            extra["suggestion"] = suggestion
-        return render(request, self.template_name, {**self.context(NewCallForm(initial=data)), **extra})
-
-    def lookup(self, phone: str) -> dict:
-        """The caller's past tickets (by the phone's blind index), within the operator's scope."""
-        try:
-            normalised = actions.normalise_phone(phone)
-        except ValidationError as error:
-            return {"error": "；".join(m for ms in error_fields(error).values() for m in ms)}
-        if not normalised:
-            return {"error": _("请输入来电号码")}
-        rows = (
-            Appeal.objects.restrict(self.request.user, "appeal.view")
-            .filter(caller_phone_hash=actions.phone_hash(normalised))
-            .select_related("org")
-            .order_by("-registered_at")[:20]
-        )
-        from gonghui.people.models import Person
-
-        person = Person.objects.filter(mobile=normalised).first() if normalised.startswith("+86") else None
-        return {"rows": rows, "person": person}
-
-
 class AppealDetailView(LoginRequiredMixin, TemplateView):
     template_name = "appeals/detail.html"
 
@@ -210,8 +105,14 @@ class AppealDetailView(LoginRequiredMixin, TemplateView):
         hotline = user_can(user, "appeal.assign", appeal.org_path)
         upper = appeal.org.parent or appeal.org
         moves = []
+        holder = picker.holds(user, appeal)
         for key, (label, status_ok, perm) in MOVES.items():
-            allowed = {"change": change, "assign": hotline, "above": user_can(user, "appeal.change", upper.path)}[perm]
+            allowed = {
+                "change": change,
+                "holder": holder,
+                "assign": hotline,
+                "above": user_can(user, "appeal.change", upper.path),
+            }[perm]
             if allowed and status_ok(appeal):
                 moves.append((key, label))
         context.update(
@@ -234,13 +135,14 @@ def _open(a):
 
 MOVES = {
     "assign": (gettext_lazy("转办"), lambda a: a.status in (S.REGISTERED, S.SIGNED, S.RETURNED), "change"),
-    "sign": (gettext_lazy("签收"), lambda a: a.status == S.ASSIGNED, "change"),
+    # 签收 and 退回 belong to the org holding the ticket, not to the staff above who forwarded it.
+    "sign": (gettext_lazy("签收"), lambda a: a.status == S.ASSIGNED, "holder"),
     "start": (
         gettext_lazy("开始办理"),
         lambda a: a.status in (S.REGISTERED, S.SIGNED, S.RETURNED, S.REOPENED),
         "change",
     ),
-    "return": (gettext_lazy("退回"), lambda a: a.status in (S.ASSIGNED, S.SIGNED, S.RETURNED), "change"),
+    "return": (gettext_lazy("退回"), lambda a: a.status in (S.ASSIGNED, S.SIGNED, S.RETURNED), "holder"),
     "resolve": (gettext_lazy("办结"), lambda a: a.status in HANDLING or a.status == S.REOPENED, "change"),
     "pause": (gettext_lazy("暂停计时"), lambda a: _open(a) and a.status != S.ASSIGNED and not a.paused, "change"),
     "resume": (gettext_lazy("恢复计时"), lambda a: a.paused, "change"),
@@ -283,18 +185,39 @@ class AppealMoveView(ActionFormView):
             "rate": SatisfactionForm,
         }.get(self.move, NoteForm)
 
+    def get_template_names(self):
+        return ["appeals/assign.html"] if self.move == "assign" else super().get_template_names()
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if self.move == "assign":
-            kwargs["children"] = Org.objects.filter(parent=self.appeal.org, status="active").order_by("name")
+            kwargs["holder"] = self.appeal.org
         return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.move == "assign":
+            suggested = picker.suggested_target(self.appeal)
+            children = list(picker.children_of(self.appeal.org))
+            selected = str(context["form"]["to_org"].value() or "")
+            shown = {str(org.pk) for org in children} | ({str(suggested.pk)} if suggested else set())
+            picked = []
+            if selected and selected not in shown:  # found by search before a failed submit: keep it visible
+                picked = list(picker.subtree_below(self.appeal.org).filter(pk__in=[selected]))
+            context.update(
+                appeal=self.appeal,
+                suggested=[suggested] if suggested else [],
+                children=children,
+                picked=picked,
+                selected=selected,
+            )
+        return context
 
     def perform(self, form):
         user, appeal, data = self.request.user, self.appeal, form.cleaned_data
         move = self.move
         if move == "assign":
-            to_org = Org.objects.get(pk=data["to_org"], parent=appeal.org)
-            return actions.do_assign(acting_user=user, appeal=appeal, to_org=to_org, note=data["note"])
+            return actions.do_assign(acting_user=user, appeal=appeal, to_org=data["to_org"], note=data["note"])
         if move == "sign":
             return actions.do_sign(acting_user=user, appeal=appeal)
         if move == "start":

@@ -17,6 +17,7 @@ from django.views.generic import FormView, TemplateView
 
 from gonghui.core.audit_queries import history_for
 from gonghui.core.errors import error_fields
+from gonghui.core.forms import name_unlabelled_fields
 from gonghui.core.paging import CappedPaginator
 from gonghui.core.scoping import user_can
 
@@ -63,6 +64,8 @@ class ScopedListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = self.filter_form_class(self.request.GET or None) if self.filter_form_class else None
+        if form is not None:
+            name_unlabelled_fields(form)  # filter bars show inputs without <label>s
         filters = form.cleaned_data if form is not None and form.is_valid() else {}
         paginator = CappedPaginator(self.get_queryset(filters), self.paginate_by)
         page = paginator.get_page(self.request.GET.get("page"))

@@ -6,6 +6,7 @@ from django import forms
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.forms import name_unlabelled_fields
 from gonghui.core.scoping import access_object
 from gonghui.members.forms import org_code_input
 from gonghui.members.queries import member_list
@@ -38,6 +39,7 @@ class MemberFilterForm(forms.Form):
 def filter_members(user, params, action: str = "view"):
     """(form, queryset, org) for GET parameters; an org code outside the scope gives an empty list."""
     form = MemberFilterForm(params or None)
+    name_unlabelled_fields(form)  # the filter bar shows no <label>s (issue 18, accessibility)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     org = None
     if filters.get("org"):

@@ -70,3 +70,9 @@ class OrgSearchForm(forms.Form):
     q = forms.CharField(label=_("名称或代码"), required=False, max_length=60)
     kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型"))] + list(OrgKind.choices))
     include_closed = forms.BooleanField(label=_("含已撤销"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from gonghui.core.forms import name_unlabelled_fields
+
+        super().__init__(*args, **kwargs)
+        name_unlabelled_fields(self)  # the tree's search bar shows no <label>s

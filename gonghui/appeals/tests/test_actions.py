@@ -63,12 +63,23 @@ def test_it_refuses_a_transition_naming_the_current_state(tree, clock, operator,
     assert AppealEvent.objects.filter(appeal=appeal).count() == count  # nothing written
 
 
-def test_it_assigns_only_one_level_down(tree, clock, operator):
+def test_it_assigns_only_below_the_holder_and_a_return_goes_back_to_the_forwarder(tree, clock, operator, handlers):
     appeal = register(operator, tree.province)
-    with pytest.raises(ValidationError) as error:
-        actions.do_assign(acting_user=operator, appeal=appeal, to_org=tree.district)
-    assert "直属下级" in str(error.value)
-    assert reload(appeal).status == S.REGISTERED
+    city_ticket = register(operator, tree.province, topic="hours")
+    city_ticket = actions.do_assign(acting_user=operator, appeal=city_ticket, to_org=tree.city)
+    actions.do_sign(acting_user=handlers["city"], appeal=city_ticket)
+    count = AppealEvent.objects.count()
+    for holder_ticket, target in ((appeal, tree.province), (city_ticket, tree.other_city), (city_ticket, tree.city)):
+        with pytest.raises(ValidationError) as error:
+            actions.do_assign(acting_user=operator, appeal=holder_ticket, to_org=target)
+        assert "的下级组织" in str(error.value)
+    assert AppealEvent.objects.count() == count  # nothing written
+    # The suggested 承办 union two levels down is reached at once (issue 18: 转办 may skip levels) …
+    appeal = actions.do_assign(acting_user=operator, appeal=appeal, to_org=tree.district)
+    assert appeal.status == S.ASSIGNED and appeal.org == tree.district
+    # … and its return goes back to the province that forwarded it, not to 深圳市 which never held it.
+    appeal = actions.do_return(acting_user=handlers["district"], appeal=appeal, reason="不属本区")
+    assert appeal.status == S.RETURNED and appeal.org == tree.province
 
 
 def test_it_returns_up_with_a_reason_and_is_reassigned(tree, clock, operator, handlers):

@@ -62,13 +62,6 @@ def test_it_shows_field_errors_and_writes_nothing(tree, clock, operator, client_
     assert Appeal.objects.count() == 0
 
 
-def test_it_looks_up_a_caller_by_post_not_in_the_url(tree, clock, operator, client_for):
-    register(operator, tree.province)
-    response = client_for(operator).post(reverse("appeals:workbench"), {"caller_phone": "138 0013 8000", "lookup": "1"})
-    body = response.content.decode()
-    assert response.status_code == 200 and "该号码的历史工单" in body and Appeal.objects.get().number in body
-
-
 def test_it_keeps_handlers_without_hotline_rights_off_the_workbench(tree, handlers, client_for):
     assert client_for(handlers["district"]).get(reverse("appeals:workbench")).status_code == 403
 

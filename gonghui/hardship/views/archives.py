@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from gonghui.core.errors import error_fields
+from gonghui.core.forms import name_unlabelled_fields
 from gonghui.core.scoping import user_can, user_scope_paths
 from gonghui.core.tree import in_subtree
 from gonghui.core.views import ObjectHistoryMixin, ScopedListView
@@ -103,6 +104,7 @@ class QueuesView(LoginRequiredMixin, TemplateView):
 def filter_archives(user, params, action: str = "view"):
     """(form, queryset, org) for the list and the export: the same scoped filter for both."""
     form = hf.ArchiveFilterForm(params or None)
+    name_unlabelled_fields(form)  # the filter bar shows no <label>s (issue 18, accessibility)
     qs = HardshipArchive.objects.restrict(user, action).select_related("org", "person", "membership")
     org = None
     if form.is_valid():

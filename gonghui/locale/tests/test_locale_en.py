@@ -67,6 +67,7 @@ def test_it_translates_plain_plural_and_formatted_strings():
 def test_it_switches_the_console_language_with_the_header_form(client):
     page = client.get("/login/")
     assert '<html lang="zh-hans">' in page.content.decode() and "工作人员登录" in page.content.decode()
+    assert ">English</option>" in page.content.decode() and "英语" not in page.content.decode()
 
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
     assert response.status_code == 302 and response["Location"] == "/login/"
@@ -74,7 +75,10 @@ def test_it_switches_the_console_language_with_the_header_form(client):
     page = client.get("/login/").content.decode()
     assert '<html lang="en">' in page
     assert "Staff login" in page and "工作人员登录" not in page
-    assert '<option value="en" selected>English</option>' in page
+    # Each language in its own name, whatever the page's language (issue 18: not "英语" / "Simplified Chinese").
+    assert '<option value="en" lang="en" selected>English</option>' in page
+    assert '<option value="zh-hans" lang="zh-hans" >简体中文</option>' in page
+    assert "onchange" not in page  # no inline JavaScript: gonghui/static/gonghui/ui.js submits the form
 
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/login/"})
     assert "工作人员登录" in client.get("/login/").content.decode()

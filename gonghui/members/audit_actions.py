@@ -1,0 +1,45 @@
+"""Chinese labels of this app's audit action codes (gonghui/core/audit_labels.py, issue 18)."""
+
+from django.utils.translation import gettext_lazy as _
+
+NOUNS = {"member": _("会员")}
+LABELS = {
+    "member.join_apply": _("提交入会申请"),
+    "member.join_apply_bulk": _("批量提交入会申请"),
+    "member.join_approve": _("批准入会"),
+    "member.join_reject": _("驳回入会申请"),
+    "member.join_withdraw": _("撤回入会申请"),
+    "member.bulk_create": _("批量登记会员"),
+    "member.import": _("导入会员名册"),
+    "member.import_update": _("导入更新会员信息"),
+    "member.export_unmasked": _("导出会员名册（含完整证件号）"),
+    "member.dues": _("登记会费"),
+    "member.keep": _("保留会籍"),
+    "member.verify_identity": _("核验会员身份"),
+    "member.transfer_request": _("申请转会"),
+    "member.transfer_accept": _("接收转会"),
+    "member.transfer_reject": _("拒绝转会"),
+    "member.transfer_cancel": _("取消转会"),
+    "member.lapse_batch": _("批量自动退会"),
+    "member.lapse_warning_batch": _("批量退会提醒"),
+    "member.routing_create": _("新建入会分派规则"),
+    "member.routing_bulk_create": _("批量新建入会分派规则"),
+    "member.routing_update": _("修改入会分派规则"),
+    "member.routing_delete": _("删除入会分派规则"),
+    # member.<MembershipEvent.Type>, written by the membership lifecycle actions
+    "member.join": _("入会"),
+    "member.rejoin": _("重新入会"),
+    "member.transfer_out": _("转出"),
+    "member.transfer_in": _("转入"),
+    "member.transfer_parked": _("转入居住地工会"),
+    "member.transfer_rejected": _("转会被拒"),
+    "member.retain": _("保留会籍"),
+    "member.reactivate": _("恢复正常会籍"),
+    "member.lapse_warning": _("退会提醒"),
+    "member.lapse": _("自动退会"),
+    "member.leave": _("退会"),
+    "member.expel": _("除名"),
+    "member.deceased": _("登记已故"),
+    "member.update": _("修改会员信息"),
+    "member.moved_with_org": _("随组织合并转移"),
+}
