@@ -328,6 +328,8 @@ class ImportJob(TimeStampedModel):
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     counts = models.JSONField(_("统计"), default=dict, blank=True)
     errors = models.JSONField(_("错误示例"), default=list, blank=True)
+    # Rows imported with something to complete (新就业形态类别 未填写 …): shown apart from the errors.
+    warnings = models.JSONField(_("提醒示例"), default=list, blank=True)
     report = models.FileField(_("错误报告"), upload_to="imports/reports/%Y/%m/", blank=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
