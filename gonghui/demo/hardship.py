@@ -90,7 +90,7 @@ def _workers(count: int) -> list[Membership]:
         Membership.objects.filter(in_subtree("org_path", district.path), status=MembershipStatus.ACTIVE)
         .exclude(worker_type="gig")
         .select_related("org", "person")
-        .order_by("id")[:count]
+        .order_by("-id")[:count]  # the newest: the oldest members are left for the walkthroughs and tests
     )
 
 

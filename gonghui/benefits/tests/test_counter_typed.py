@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from gonghui.benefits import actions
 from gonghui.benefits.models import CardUse
 from gonghui.benefits.tests.helpers import card_of, gig_member, make_offer
-from gonghui.core.testing import make_staff
 from gonghui.members.actions import do_leave
 from gonghui.members.api import normalise_reference, verify_reference
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clerk(tree, gym):
-    user = make_staff("gym-clerk", tree.district, roles=())
-    actions.do_add_partner_staff(acting_user=None, partner=gym, user=user)
-    return user
 
 
 def menu(client) -> list[str]:

@@ -20,13 +20,6 @@ from gonghui.members.tests.helpers import make_member
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clerk(tree, gym):
-    user = make_staff("gym-clerk", tree.district, roles=())
-    actions.do_add_partner_staff(acting_user=None, partner=gym, user=user)
-    return user
-
-
 def test_staff_pages_follow_the_four_personas(tree, personas, gym, client_for):
     campaign = make_campaign(tree.district, partners=[gym])
     for _name, user in personas.allowed():

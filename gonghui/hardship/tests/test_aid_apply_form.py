@@ -4,22 +4,15 @@ archive, an empty document number named as such, and a refusal that names the re
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from gonghui.hardship.models_aid import AidApplication
 from gonghui.hardship.tests.aid_helpers import archived_household, seed_programmes, student
 from gonghui.hardship.tests.helpers import create, to_state
-from gonghui.hardship.tests.test_views_aid import errors
+from gonghui.hardship.tests.test_views_aid import _mid_year, errors  # noqa: F401 (_mid_year: autouse fixture)
 
 pytestmark = pytest.mark.django_db
 URL = "/hardship/aid/applications/new/"
-
-
-@pytest.fixture(autouse=True)
-def _mid_year(clock):
-    clock.set(dt.date(clock.today.year, 3, 2))
 
 
 @pytest.fixture
