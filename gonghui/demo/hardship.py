@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gonghui.core.tree import in_subtree
+from gonghui.demo.members import DEMO_MEMBER
 from gonghui.hardship import actions, aid, bankfile
 from gonghui.hardship.models import DataCheck, HardshipArchive
 from gonghui.hardship.models_aid import AidProgramme
@@ -88,7 +89,7 @@ def _workers(count: int) -> list[Membership]:
         return []
     return list(
         Membership.objects.filter(in_subtree("org_path", district.path), status=MembershipStatus.ACTIVE)
-        .exclude(worker_type="gig")
+        .exclude(person__mobile=DEMO_MEMBER["mobile"])  # the portal's demo member keeps a plain record
         .select_related("org", "person")
         .order_by("-id")[:count]  # the newest: the oldest members are left for the walkthroughs and tests
     )
@@ -219,14 +220,16 @@ def load_demo_hardship(stdout=None) -> dict:
         if stdout is not None:
             stdout.write("demo hardship archives already present; nothing to do")
         return {}
-    workers = _workers(len(HOUSEHOLDS))
-    if len(workers) < len(HOUSEHOLDS):
+    workers = _workers(len(HOUSEHOLDS))  # a small demo (tests) may have fewer: the first states then
+    if not workers:
         return {}
     figures = {"archives": 0, "aid_paid": 0}
     # Histories start a few months back so that notices have ended; the newest steps reach today.
     start = timezone.localdate() - dt.timedelta(days=150)
     with transaction.atomic(), _clock(start) as clock:
-        for n, ((target, origin, income, cause, schooling), worker) in enumerate(zip(HOUSEHOLDS, workers, strict=True)):
+        for n, ((target, origin, income, cause, schooling), worker) in enumerate(
+            zip(HOUSEHOLDS, workers, strict=False)
+        ):
             # A notice still running today (opened ten days ago, three days a step); the others in the past.
             clock.today = (
                 timezone.localdate() - dt.timedelta(days=10) if target == S.NOTICE else start + dt.timedelta(days=7 * n)

@@ -301,7 +301,7 @@ class ImportJob(TimeStampedModel):
     The uploaded file and the error report are kept under MEDIA_ROOT (never served directly:
     the import pages stream them after a scoped access check). `counts` holds the figures of
     the last validation or commit (rows, created, updated, unchanged, rejected, duplicates,
-    transfer_candidates); `errors` the first problems found (row, column, value, reason) for the
+    transfer_candidates, warnings); `errors` the first problems found (row, column, value, reason) for the
     preview page; the full list is in the report file.
     """
 

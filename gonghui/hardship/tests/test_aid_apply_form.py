@@ -100,7 +100,11 @@ def test_it_says_which_archive_steps_remain_for_an_archived_only_programme(
     assert "尚无困难职工档案，请先建档" in errors(client_for(hp.own).post(URL, form))
     fresh = create(member)
     text = errors(client_for(hp.own).post(URL, form))
-    assert f"档案 {fresh.number} 尚未完成：入户调查、数据核查、基层审核、公示、审批建档" in text
+    # Nothing recorded yet, not even the income (困难类别待核算): every step is named.
+    assert (
+        f"档案 {fresh.number} 尚未完成：登记家庭收入（困难类别待核算）、入户调查、数据核查、基层审核、公示、审批建档"
+        in text
+    )
     to_state(fresh, "checked", clock)
     text = errors(client_for(hp.own).post(URL, form))
     assert "尚未完成：基层审核、公示、审批建档" in text
