@@ -141,6 +141,34 @@ def do_set_staff_active(*, acting_user, user: User, active: bool, reason: str) -
 
 
 @transaction.atomic
+def do_set_display_name(*, acting_user, user: User, display_name: str, reason: str) -> User:
+    """Rename a staff account as people see it (经办人 defaults, audit lists): a person's name."""
+    user = User.objects.select_for_update(of=("self",)).select_related("home_org").get(pk=user.pk)
+    _require(acting_user, "staff.manage", user.home_org)
+    _require_covers(acting_user, user)
+    name = " ".join((display_name or "").split())
+    if not name or len(name) > 60:
+        raise ValidationError({"display_name": _("请填写姓名（最多60个字符）")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写原因")})
+    if user.display_name == name:
+        return user
+    before = user.display_name
+    user.display_name = name
+    user.save(update_fields=["display_name"])
+    audit.record(
+        actor=acting_user,
+        action="staff.rename",
+        obj=user,
+        org=user.home_org,
+        before={"display_name": before},
+        after={"display_name": name},
+        reason=reason,
+    )
+    return user
+
+
+@transaction.atomic
 def do_set_password(*, acting_user, user: User, password: str) -> User:
     user = User.objects.select_for_update(of=("self",)).select_related("home_org").get(pk=user.pk)
     if acting_user is None or acting_user.pk != user.pk:

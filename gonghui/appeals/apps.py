@@ -20,6 +20,9 @@ class AppealsConfig(AppConfig):
         (_("诉求统计"), "appeals:stats", "appeal.view"),
     ]
 
+    # Member portal home tile (members.portal.tiles).
+    portal_tiles = [(_("我的诉求"), "appeals:portal", _("反映问题、查看办理进度"))]
+
     def ready(self):
         from django.db.models.signals import post_migrate
 

@@ -1298,11 +1298,12 @@ def do_sync_offline(*, acting_user, partner: Partner, items: list[SyncItem], now
 
 
 def member_from_card(payload: str) -> Membership:
-    """Verify a member-card QR payload (signature, expiry, card and membership state); the membership or
+    """Verify a member-card QR payload (signature, expiry, card and membership state) — or, typed when
+    the camera fails, the card serial or the member number (an online lookup) — the membership or
     a ValidationError on "payload" with the reason (revoked, lapsed, expired, bad signature …)."""
-    from gonghui.members.api import verify_payload
+    from gonghui.members.api import is_reference, verify_payload, verify_reference
 
-    answer = verify_payload(payload)
+    answer = verify_reference(payload) if is_reference(payload) else verify_payload(payload)
     if not answer["valid"]:
         raise ValidationError({"payload": [answer["message"]]}, code=answer["reason"])
     return Membership.objects.select_related("person", "org").get(member_no=answer["member_no"])

@@ -16,8 +16,13 @@ class BenefitsConfig(AppConfig):
         (_("合作商户"), "benefits:partners", "benefit.view"),
         (_("普惠服务"), "benefits:services", "benefit.view"),
         (_("会员评价"), "benefits:feedback", "benefit.view"),
-        # Partner staff hold no grant: the counter checks their PartnerStaff link (or benefit.redeem).
-        (_("核销台"), "benefits:counter", None),
+        # Partner staff hold no grant: the counter is shown to accounts linked to a partner (PartnerStaff).
+        (_("核销台"), "benefits:counter", None, "gonghui.benefits.queries.works_at_a_counter"),
+    ]
+
+    # Member portal home tile (members.portal.tiles).
+    portal_tiles = [
+        (_("普惠服务"), "benefits_portal:home", _("消费券、合作商户优惠"), "gonghui.members.portal.tiles.is_member")
     ]
 
     def ready(self):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.benefits import eligibility
 from gonghui.benefits.models import Campaign, Category, Offer, Partner
 from gonghui.members.states import MembershipStatus
-from gonghui.people.choices import SKILL_LEVELS, GigSubtype, WorkerType
+from gonghui.people.choices import SKILL_LEVELS, WorkerType, chosen_gig_subtypes
 
 DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -69,7 +69,7 @@ class RuleFields(forms.Form):
         label=_("限职工类型"), choices=WorkerType.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     gig_subtypes = forms.MultipleChoiceField(
-        label=_("限新就业形态类别"), choices=GigSubtype.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("限新就业形态类别"), choices=chosen_gig_subtypes(), required=False, widget=forms.CheckboxSelectMultiple
     )
     age_min = forms.IntegerField(label=_("最小年龄"), required=False, min_value=0, max_value=120)
     age_max = forms.IntegerField(label=_("最大年龄"), required=False, min_value=0, max_value=120)

@@ -20,6 +20,7 @@ from gonghui.benefits.models import (
     MedicalReduction,
     Offer,
     Partner,
+    PartnerStaff,
     Redemption,
     Service,
     Voucher,
@@ -158,6 +159,11 @@ def segment_members(campaign: Campaign, *, now=None):
     )
 
 
+def works_at_a_counter(user) -> bool:
+    """Navigation predicate for 核销台: the account is linked to a partner (one indexed query)."""
+    return PartnerStaff.objects.filter(user=user, active=True).exists()
+
+
 def partners_for(user):
     """Partners a user may see: in the subtree where they hold benefit.view, plus their own partner."""
     own = partner_of(user)
@@ -193,6 +199,18 @@ def campaigns_for_member(membership: Membership, now=None) -> list[tuple[Campaig
         visible_to_member(Campaign, membership).filter(claim_starts__lte=now, claim_ends__gt=now).order_by("claim_ends")
     )
     return [(c, v) for c in rows if (v := verdict_for(c, membership, orgs=orgs))]
+
+
+def held_counts(membership: Membership, campaign_ids: list[int]) -> dict[int, int]:
+    """{campaign id: vouchers this member already holds} (one GROUP BY over the member's vouchers)."""
+    if not campaign_ids:
+        return {}
+    rows = (
+        Voucher.objects.filter(membership=membership, campaign_id__in=campaign_ids)
+        .values_list("campaign_id")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
 
 
 def vouchers_of(membership: Membership):

@@ -516,7 +516,7 @@ def counter_view(request):
 @require_POST
 def counter_check(request):
     """htmx: what a scanned text is — a member card (with the offers that apply) or a voucher."""
-    from gonghui.members.api import verify_payload
+    from gonghui.members.api import is_reference, verify_payload, verify_reference
     from gonghui.members.models import Membership
 
     partner = _counter_partner(request)
@@ -530,7 +530,7 @@ def counter_check(request):
         except Exception as exc:  # noqa: BLE001 (PayloadError)
             context["error"] = vouchers.PAYLOAD_REASONS.get(str(exc), vouchers.PAYLOAD_REASONS["malformed"])
     else:
-        answer = verify_payload(text)
+        answer = verify_reference(text) if is_reference(text) else verify_payload(text)
         context["card"] = answer
         if answer["valid"]:
             membership = Membership.objects.select_related("person").get(member_no=answer["member_no"])
@@ -628,8 +628,13 @@ def portal_home(request):
         for v in queries.vouchers_of(membership)[:50]:
             v.payload_text = vouchers.payload_for(v) if v.status == "issued" else ""
             rows.append((v, qr_svg(v.payload_text, title=v.campaign.name) if v.payload_text else None))
+        campaigns = queries.campaigns_for_member(membership)
+        held = queries.held_counts(membership, [c.pk for c, _v in campaigns])
+        for c, _verdict in campaigns:
+            c.held = held.get(c.pk, 0)
+            c.limit_reached = c.held >= c.per_member_limit  # 领取 becomes 已领取, disabled
         context.update(
-            campaigns=queries.campaigns_for_member(membership),
+            campaigns=campaigns,
             services=queries.services_for_member(membership),
             vouchers=rows,
         )

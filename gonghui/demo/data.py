@@ -234,13 +234,14 @@ def build_specs(size: str, seed: int = 2024) -> list[dict]:
 DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 (public demo password, documented)
 DEMO_USERS = [
     {"username": "admin", "display_name": "系统管理员", "scope": "440000", "roles": ["admin"], "superuser": True},
-    {"username": "city", "display_name": "深圳市总工会组织部", "scope": "440300", "roles": ["organiser"]},
+    # Display names are people (经办人 defaults to them); the merchant works at the gym it serves.
+    {"username": "city", "display_name": "陈立（深圳市总工会组织部）", "scope": "440300", "roles": ["organiser"]},
     {
         "username": "district",
-        "display_name": "南山区总工会",
+        "display_name": "周敏",
         "scope": "440305",
         "roles": ["organiser", "hardship", "appeals"],
     },
-    {"username": "hotline", "display_name": "12351 热线坐席", "scope": "440000", "roles": ["hotline"]},
-    {"username": "merchant", "display_name": "合作商户（演示药房）", "scope": "440305", "roles": []},
+    {"username": "hotline", "display_name": "林晓（12351 热线坐席）", "scope": "440000", "roles": ["hotline"]},
+    {"username": "merchant", "display_name": "刘洋（南山区职工健身中心前台）", "scope": "440305", "roles": []},
 ]

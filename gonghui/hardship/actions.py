@@ -228,6 +228,21 @@ def approving_org(org: Org, level: str) -> Org | None:
     return None
 
 
+def levels_for(org: Org | None) -> list[str]:
+    """建档标准 a user whose home union is `org` can use: a level whose approving union exists at or
+    above `org` (基层 always: the archive is kept at the worker's grassroots union). Without a home
+    union (an installation admin), every level whose kind of union exists at all."""
+    if org is None:
+        kinds = set(Org.objects.values_list("kind", flat=True).distinct())
+    else:
+        kinds = set(Org.objects.filter(pk__in=ancestor_ids(org.path)).values_list("kind", flat=True))
+    return [
+        level
+        for level in ArchiveLevel.values
+        if level == ArchiveLevel.GRASSROOTS or LEVEL_KINDS[ArchiveLevel(level)] & kinds
+    ]
+
+
 def _default_division(membership: Membership) -> str:
     if membership.residence_division:
         return membership.residence_division
@@ -653,9 +668,10 @@ def _assess(archive: HardshipArchive) -> rules.Assessment:
     """Recompute the stored means-test fields of a locked archive for its assessment year."""
     year = archive.assessment_year
     _code, line = subsistence_line(archive.division_code, year)
-    incomes = IncomeItem.objects.filter(archive=archive, year=year)
+    incomes = list(IncomeItem.objects.filter(archive=archive, year=year))
     expenses = list(RigidExpense.objects.filter(archive=archive, year=year))
-    income = sum((i.amount for i in incomes), Decimal("0"))
+    # No income item at all is "not recorded" (待核算), not a zero income.
+    income = sum((i.amount for i in incomes), Decimal("0")) if incomes else None
     rigid = sum((e.amount for e in expenses if e.kind != RigidExpense.Kind.EMERGENCY), Decimal("0"))
     accident_costs = sum((e.amount for e in expenses if e.kind != RigidExpense.Kind.EDUCATION), Decimal("0"))
     household = list(archive.household.all())
@@ -707,6 +723,8 @@ def do_override_category(*, acting_user, archive, category: str | None, person_n
     else:
         if category not in Category.values:
             raise ValidationError({"category": _("无效的困难类别")})
+        if archive.annual_income is None:
+            raise ValidationError({"category": _("困难类别待核算：请先登记家庭收入完成测算，再人工认定")})
         archive.category_overridden = True
         archive.override_reason = reason
         archive.category = category
@@ -870,8 +888,8 @@ def _checked_kinds(archive) -> set[str]:
 
 
 def _assert_eligible(archive: HardshipArchive) -> None:
-    if not archive.assessment_year:
-        raise ValidationError({"finances": _("请先登记家庭收入和刚性支出，完成困难类别测算")})
+    if not archive.assessment_year or archive.annual_income is None:
+        raise ValidationError({"finances": _("困难类别待核算：请先登记家庭收入和刚性支出，完成困难类别测算")})
     if archive.exclusions:
         names = "；".join(f"{e['message']}（规则 {e['rule']}）" for e in archive.exclusions)
         raise ValidationError({"exclusions": _("存在不予建档的情形：%(x)s") % {"x": names}})

@@ -37,6 +37,7 @@ from gonghui.core.calendar import add_working_days
 from gonghui.core.errors import TransitionError
 from gonghui.core.tree import ancestor_ids, in_subtree
 from gonghui.hardship import actions as core
+from gonghui.hardship.aid_labels import not_archived_message
 from gonghui.hardship.models import HardshipArchive, HouseholdMember, Schooling
 from gonghui.hardship.models_aid import (
     AidApplication,
@@ -495,7 +496,7 @@ def do_apply(
     archive = live_archive(person)
     archived = archive is not None and archive.status in IN_ARCHIVE
     if programme.archived_only and not archived:
-        raise ValidationError({"archive": _("“%(p)s”仅限在档困难职工申请") % {"p": programme.name}})
+        raise ValidationError({"archive": not_archived_message(programme.name, archive)})
     school = core._text(school, "school", 100, required=False)
     relation = "self"
     if programme.beneficiary == AidProgramme.Beneficiary.WORKER:
@@ -517,10 +518,15 @@ def do_apply(
             name = normalise_name(beneficiary_name)
         except ValidationError as e:
             errors["beneficiary_name"] = e.messages
-        try:
-            identity = parse_document(doc_type, doc_number or "")
-        except ValidationError as e:
-            errors["doc_number"] = e.messages
+        if not (beneficiary_name or "").strip():
+            errors["beneficiary_name"] = [_("请填写受助人姓名，或从档案中选择受助家庭成员")]
+        if not (doc_number or "").strip():  # empty is its own message, not "证件号码“”格式不正确"
+            errors["doc_number"] = [_("请填写受助人证件号码，或从档案中选择受助家庭成员")]
+        else:
+            try:
+                identity = parse_document(doc_type, doc_number)
+            except ValidationError as e:
+                errors["doc_number"] = e.messages
         if errors:
             raise ValidationError(errors)
         index, masked, relation = doc_index(identity), identity.masked, "child"

@@ -155,7 +155,7 @@ def archive_row(a, unmasker: Unmasker) -> list:
         a.rigid_expenses,
         a.per_capita,
         a.subsistence_line,
-        a.get_category_display() if a.category else "",
+        a.category_text,
         a.category_reason,
         a.override_reason,
         a.get_primary_cause_display(),

@@ -143,9 +143,18 @@ class CausesForm(forms.Form):
     override_reason = forms.CharField(
         label=_("人工认定理由"), max_length=300, required=False, widget=text_area(2), help_text=_("人工认定时必填")
     )
-    level = forms.ChoiceField(label=_("建档标准"), choices=_blank(ArchiveLevel.choices))
+    level = forms.ChoiceField(
+        label=_("建档标准"),
+        choices=_blank(ArchiveLevel.choices),
+        error_messages={"invalid_choice": _("请从列表中选择建档标准（只列出您所在工会能够审批的标准）")},
+    )
     person_name = forms.CharField(label=_("经办人"), max_length=30)
     reason = forms.CharField(label=_("建档情况说明"), max_length=300, widget=text_area())
+
+    def __init__(self, *args, levels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if levels is not None:  # only the levels whose approving union exists above the user's union
+            self.fields["level"].choices = _blank([c for c in ArchiveLevel.choices if c[0] in levels])
 
     def clean(self):
         data = super().clean()
@@ -357,7 +366,9 @@ class StatsForm(forms.Form):
 
 class AidApplyForm(forms.Form):
     programme = forms.ChoiceField(label=_("帮扶项目"))
-    member_no = forms.CharField(label=_("会员证号"), max_length=30)
+    member_no = forms.CharField(
+        label=_("会员证号"), max_length=30, help_text=_("可在上方按姓名、拼音、手机号查找后自动填入")
+    )
     household_member = forms.ChoiceField(label=_("受助家庭成员"), required=False)
     beneficiary_name = forms.CharField(label=_("受助人姓名（未建档时填写）"), max_length=30, required=False)
     doc_type = forms.ChoiceField(label=_("受助人证件类型"), choices=DocType.choices, initial=DocType.choices[0][0])
@@ -376,7 +387,8 @@ class AidApplyForm(forms.Form):
         self.fields["household_member"].choices = _blank(
             [(str(m.pk), f"{m.get_relation_display()} {m.name}") for m in household]
         )
-        self.fields["flags"].choices = [(f, f) for f in flags]
+        # (code, Chinese label) pairs: never a raw code on the screen.
+        self.fields["flags"].choices = list(flags)
 
 
 class AidFilterForm(forms.Form):

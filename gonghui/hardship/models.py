@@ -167,6 +167,18 @@ class HardshipArchive(TimeStampedModel):
         return self.number or f"困难职工档案 #{self.pk}"
 
     @property
+    def category_pending(self) -> bool:
+        """待核算: no household income recorded yet, so no category may be derived or relied on."""
+        return not self.category and (self.assessment_year is None or self.annual_income is None)
+
+    @property
+    def category_text(self) -> str:
+        """The category as people read it: its label, 待核算 while no income is recorded, else 不符合."""
+        if self.category:
+            return str(self.get_category_display())
+        return str(_("待核算") if self.category_pending else _("不符合认定条件"))
+
+    @property
     def causes(self) -> list[str]:
         return [c for c in (self.primary_cause, self.secondary_cause, self.third_cause) if c]
 

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from gonghui.hardship.states import Category
 
@@ -106,12 +107,22 @@ class Assessment:
     category: str
     reason: str
     basis_category: str
-    per_capita: Decimal
+    per_capita: Decimal | None
     line: Decimal
+    pending: bool = False
 
     @property
     def eligible(self) -> bool:
         return bool(self.category)
+
+
+PENDING_LABEL = _lazy("待核算")
+
+
+def pending_assessment(line: Decimal) -> Assessment:
+    """No household income recorded: the category is 待核算, not 深度困难. Missing finances are not
+    a zero income (a household that truly earns nothing records an income item of 0)."""
+    return Assessment("", _("待核算：尚未登记家庭收入，不能测算困难类别"), "", None, Decimal(line), pending=True)
 
 
 def accident_costs_exceed(costs: Decimal, annual_income: Decimal) -> bool:
@@ -133,7 +144,7 @@ def employed_at_least(since: dt.date | None, on: dt.date, years: int = MIGRANT_E
 
 def categorise(
     *,
-    annual_income: Decimal,
+    annual_income: Decimal | None,
     rigid_expenses: Decimal,
     household_size: int,
     line: Decimal,
@@ -146,6 +157,7 @@ def categorise(
 ) -> Assessment:
     """Derive the hardship category (DOMAIN.md §6) and the reason people are shown.
 
+    - 待核算 (no category, `pending`) when no household income is recorded (`annual_income=None`);
     - 深度困难 when the per-capita figure is below 低保 (exactly 低保 is not deep);
     - else 相对困难 when it is below 2 × 低保 (exactly 2 × 低保 is not relative);
     - else 意外致困 when a disaster, major accident or epidemic caused injury, disability or
@@ -158,6 +170,8 @@ def categorise(
     line = Decimal(line)
     if line <= 0:
         raise ValueError("the 低保 line must be positive")
+    if annual_income is None:
+        return pending_assessment(line)
     net = net_income(annual_income, rigid_expenses)
     figure = per_capita(annual_income, rigid_expenses, household_size)
     values = {"pc": fmt(figure), "line": fmt(line), "double": fmt(line * RELATIVE_MULTIPLE)}

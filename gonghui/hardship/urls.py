@@ -19,6 +19,7 @@ urlpatterns = [
 
 # Money, 便民服务 fund, household corrections, manual exit proposal and the 低保 table (issue 4, part 4).
 from gonghui.hardship.views import aid as aid_views  # noqa: E402
+from gonghui.hardship.views import aid_apply as apply_views  # noqa: E402
 from gonghui.hardship.views import fund as fund_views  # noqa: E402
 from gonghui.hardship.views import household as household_views  # noqa: E402
 
@@ -32,7 +33,8 @@ urlpatterns += [
     path("aid/budgets/set/", aid_views.BudgetSetView.as_view(), name="aid_budget_set"),
     path("aid/budgets/<int:pk>/", aid_views.BudgetLedgerView.as_view(), name="aid_budget"),
     path("aid/applications/", aid_views.ApplicationListView.as_view(), name="aid_applications"),
-    path("aid/applications/new/", aid_views.ApplyView.as_view(), name="aid_apply"),
+    path("aid/applications/new/", apply_views.ApplyView.as_view(), name="aid_apply"),
+    path("aid/applications/new/members/", apply_views.ApplyMemberSearchView.as_view(), name="aid_apply_members"),
     path("aid/applications/notice/", aid_views.BatchNoticeView.as_view(), name="aid_notice_many"),
     path("aid/applications/<int:pk>/", aid_views.ApplicationDetailView.as_view(), name="aid_application"),
     path(

@@ -13,6 +13,7 @@ merchant app can verify offline; the revocation list (random serials, nothing pe
 import datetime as dt
 import hashlib
 import json
+import re
 from functools import lru_cache
 
 from cryptography.hazmat.primitives import serialization
@@ -336,6 +337,7 @@ REASONS = {
     "revoked": "会员卡已注销（退会、转会或换卡）",
     "suspended": "会员卡已暂停（保留会籍期间）",
     "member_not_active": "会籍不是正常状态",
+    "unknown_reference": "未找到这个卡号或会员证号",
 }
 
 
@@ -459,6 +461,72 @@ def verify_payload(text: str) -> dict:
     if member_status not in USABLE_STATUSES:
         return _answer("member_not_active", member_no=member_no, status=card_status)
     return _answer("ok", member_no=member_no, name_masked=mask_name(name), org_name=org_name, status=card_status)
+
+
+SERIAL_RE = re.compile(r"^C[0-9A-HJKMNP-TV-Z]{11}$")
+
+
+def normalise_reference(text: str) -> str:
+    """A card serial or member number as a cashier types it: full-width, spaces, dashes and lower case
+    folded; Crockford's look-alikes (O → 0, I/L → 1) after the leading C."""
+    import unicodedata
+
+    value = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text or "")).upper()
+    if value[:1] == "C":
+        value = "C" + value[1:].translate(str.maketrans("OIL", "011"))
+    return value
+
+
+def is_reference(text: str) -> bool:
+    """Is `text` a typed card serial (C + 11 characters) or a 16-digit member number, not a QR payload?"""
+    value = normalise_reference(text) if isinstance(text, str) and len(text) <= 40 else ""
+    return bool(SERIAL_RE.match(value) or MEMBER_NO_RE.match(value))
+
+
+def verify_reference(text: str) -> dict:
+    """联网查询: the card serial printed on the card, or the member number, when the camera fails.
+
+    The same answer as `verify_payload` (masked name and union, nothing more) with `online=True`:
+    it cannot be checked offline since a typed number carries no signature. A serial is checked
+    like a scanned card (card state, expiry, membership); a member number needs a current membership.
+    """
+    value = normalise_reference(text)
+    if SERIAL_RE.match(value):
+        card = (
+            Card.objects.filter(serial=value)
+            .values_list(
+                "status",
+                "expires_at",
+                "membership__member_no",
+                "membership__status",
+                "membership__person__name",
+                "membership__org__name",
+            )
+            .first()
+        )
+        if card is None:
+            return {**_answer("unknown_reference"), "online": True}
+        card_status, expires_at, member_no, member_status, name, org_name = card
+        if card_status != Card.Status.ACTIVE:
+            return {**_answer(card_status, member_no=member_no, status=card_status), "online": True}
+        if expires_at < timezone.now():
+            return {**_answer("expired", member_no=member_no), "online": True}
+    elif MEMBER_NO_RE.match(value):
+        row = (
+            Membership.objects.filter(member_no=value)
+            .values_list("member_no", "status", "person__name", "org__name")
+            .first()
+        )
+        if row is None:
+            return {**_answer("unknown_reference"), "online": True}
+        member_no, member_status, name, org_name = row
+        card_status = None
+    else:
+        return {**_answer("unknown_reference"), "online": True}
+    if member_status not in USABLE_STATUSES:
+        return {**_answer("member_not_active", member_no=member_no, status=card_status), "online": True}
+    answer = _answer("ok", member_no=member_no, name_masked=mask_name(name), org_name=org_name, status=card_status)
+    return {**answer, "online": True}
 
 
 class VerifyResultOut(VerifyOut):

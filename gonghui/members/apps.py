@@ -29,5 +29,19 @@ class MembersConfig(AppConfig):
         (_("导入名册"), "members:import_upload", "member.import"),
     ]
 
+    # The member portal's home tiles (members.portal.tiles): other apps add theirs the same way.
+    portal_tiles = [
+        (_("电子会员卡"), "portal:card", _("出示二维码，享受会员优惠"), "gonghui.members.portal.tiles.is_member"),
+        (
+            _("申请转会"),
+            "portal:transfer",
+            _("换了工作单位，转到新单位工会"),
+            "gonghui.members.portal.tiles.can_transfer",
+        ),
+        (_("办理进度"), "portal:applications", _("入会、转会申请")),
+        (_("个人信息"), "portal:profile", _("姓名、证件、手机号")),
+        (_("会费计算"), "portal:dues", _("按月基本工资计算应缴会费"), "gonghui.members.portal.tiles.is_member"),
+    ]
+
     def ready(self):
         from gonghui.members import receivers  # noqa: F401  (connects the org signal receivers)

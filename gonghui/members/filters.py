@@ -12,7 +12,7 @@ from gonghui.members.forms import org_code_input
 from gonghui.members.queries import member_list
 from gonghui.members.states import MembershipStatus
 from gonghui.orgs.models import Org
-from gonghui.people.choices import WorkerType
+from gonghui.people.choices import GigSubtype, WorkerType
 
 
 class MemberFilterForm(forms.Form):
@@ -27,6 +27,12 @@ class MemberFilterForm(forms.Form):
     )
     worker_type = forms.ChoiceField(
         label=_("职工类型"), required=False, choices=[("", _("全部类型"))] + list(WorkerType.choices)
+    )
+    gig_subtype = forms.ChoiceField(
+        label=_("新就业形态类别"),
+        required=False,
+        choices=[("", _("全部类别"))]
+        + [(v, _("新就业形态类别未填写") if v == GigSubtype.UNSPECIFIED else label) for v, label in GigSubtype.choices],
     )
     org = forms.CharField(
         label=_("组织代码"), required=False, max_length=40, widget=org_code_input(_("所在组织（含下级）"))
@@ -52,6 +58,7 @@ def filter_members(user, params, action: str = "view"):
         q=filters.get("q", ""),
         status=filters.get("status", ""),
         worker_type=filters.get("worker_type", ""),
+        gig_subtype=filters.get("gig_subtype", ""),
         org=org,
         action=action,
     )

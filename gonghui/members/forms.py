@@ -11,9 +11,9 @@ from gonghui.people.choices import (
     ETHNIC_GROUPS,
     HUKOU_TYPES,
     POLITICAL_STATUS,
-    GigSubtype,
     WorkerType,
     choices,
+    chosen_gig_subtypes,
 )
 from gonghui.people.identity import DocType
 
@@ -115,7 +115,7 @@ class StaffJoinForm(forms.Form):
     org = forms.CharField(label=_("受理工会"), max_length=40, required=False, widget=org_code_input())
     worker_type = forms.ChoiceField(label=_("职工类型"), choices=WorkerType.choices, initial=WorkerType.REGULAR)
     gig_subtype = forms.ChoiceField(
-        label=_("新就业形态类别"), choices=[("", "—")] + list(GigSubtype.choices), required=False
+        label=_("新就业形态类别"), choices=[("", "—")] + chosen_gig_subtypes(), required=False
     )
     platform = forms.CharField(
         label=_("平台"),
@@ -163,7 +163,7 @@ class RoutingRuleForm(forms.Form):
         label=_("行政区划代码"), max_length=12, help_text=_("6位（区县/地市）或9位（街道）")
     )
     gig_subtype = forms.ChoiceField(
-        label=_("新就业形态类别"), choices=[("", _("所有类别"))] + list(GigSubtype.choices), required=False
+        label=_("新就业形态类别"), choices=[("", _("所有类别"))] + chosen_gig_subtypes(), required=False
     )
     org = forms.CharField(label=_("受理工会"), max_length=40, widget=org_code_input())
     note = forms.CharField(label=_("说明"), max_length=120, required=False)

@@ -301,7 +301,7 @@ class ImportJob(TimeStampedModel):
     The uploaded file and the error report are kept under MEDIA_ROOT (never served directly:
     the import pages stream them after a scoped access check). `counts` holds the figures of
     the last validation or commit (rows, created, updated, unchanged, rejected, duplicates,
-    transfer_candidates); `errors` the first problems found (row, column, value, reason) for the
+    transfer_candidates, warnings); `errors` the first problems found (row, column, value, reason) for the
     preview page; the full list is in the report file.
     """
 
@@ -328,6 +328,8 @@ class ImportJob(TimeStampedModel):
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     counts = models.JSONField(_("统计"), default=dict, blank=True)
     errors = models.JSONField(_("错误示例"), default=list, blank=True)
+    # Rows imported with something to complete (新就业形态类别 未填写 …): shown apart from the errors.
+    warnings = models.JSONField(_("提醒示例"), default=list, blank=True)
     report = models.FileField(_("错误报告"), upload_to="imports/reports/%Y/%m/", blank=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

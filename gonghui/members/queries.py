@@ -93,7 +93,9 @@ class MemberListQuerySet(ScopedQuerySet):
         return super().__getitem__(k)
 
 
-def member_list(user, *, q: str = "", status: str = "", worker_type: str = "", org=None, action: str = "view"):
+def member_list(
+    user, *, q: str = "", status: str = "", worker_type: str = "", gig_subtype: str = "", org=None, action: str = "view"
+):
     """Memberships the user may `action` (view, export …), filtered; newest first."""
     qs = Membership.objects.restrict(user, action)
     if org is not None:
@@ -102,6 +104,8 @@ def member_list(user, *, q: str = "", status: str = "", worker_type: str = "", o
         qs = qs.filter(status=status)
     if worker_type:
         qs = qs.filter(worker_type=worker_type)
+    if gig_subtype:  # e.g. 未填写: gig workers imported without their sub-type, to complete
+        qs = qs.filter(gig_subtype=gig_subtype)
     if q:
         qs = qs.filter(search_q(q))
     qs = qs.select_related("person", "org").order_by("-id")
@@ -165,10 +169,16 @@ def incoming_transfers(user):
 
 
 def outgoing_transfers(user):
-    """Pending transfers out of the user's subtree: they may be cancelled."""
+    """Pending transfers out of the user's subtree to a union outside it: they may be cancelled.
+    A transfer between two unions of the subtree is listed once, under incoming (to decide)."""
+    qs = _scoped_transfers(user, "from_path")
+    paths = user_scope_paths(user, "member.view")
+    if paths is None:  # the whole installation: every transfer is internal
+        qs = qs.none()
+    elif paths:
+        qs = qs.exclude(in_any_subtree("to_path", paths))
     return (
-        _scoped_transfers(user, "from_path")
-        .filter(status=TransferStatus.PENDING)
+        qs.filter(status=TransferStatus.PENDING)
         .select_related("membership__person", "from_org", "to_org")
         .order_by("due_on", "id")
     )

@@ -129,3 +129,19 @@ class ImportReportView(LoginRequiredMixin, View):
         except FileNotFoundError:
             raise Http404("report file missing") from None
         return FileResponse(handle, as_attachment=True, filename=f"import-{job.pk}-report.xlsx")
+
+
+class RosterTemplateView(LoginRequiredMixin, View):
+    """名册模板.xlsx: the documented headers, a sample row and drop-down lists (no personal data)."""
+
+    def get(self, request):
+        from django.http import HttpResponse
+
+        from gonghui.members.importing.template import build_template
+
+        response = HttpResponse(
+            build_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        quoted = "%E4%BC%9A%E5%91%98%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"  # 会员名册模板.xlsx
+        response["Content-Disposition"] = f"attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''{quoted}"
+        return response

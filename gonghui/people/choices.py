@@ -69,3 +69,11 @@ class GigSubtype(models.TextChoices):
     HOUSEKEEPING = "housekeeping", _("网约家政服务员")
     STREAMER = "streamer", _("网络主播")
     OTHER = "other", _("其他")
+    # A roster that says 新就业形态劳动者 without the sub-type (DOMAIN.md §4 has no such column): the
+    # member is imported and listed for completion. Never offered where a person chooses.
+    UNSPECIFIED = "unspecified", _("未填写")
+
+
+def chosen_gig_subtypes() -> list[tuple[str, str]]:
+    """The sub-types a person can choose (everything but 未填写)."""
+    return [c for c in GigSubtype.choices if c[0] != GigSubtype.UNSPECIFIED]

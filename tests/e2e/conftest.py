@@ -79,6 +79,17 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def phone(browser, demo_site):
+    """A 390×844 phone (the member portal's target) on the demo site."""
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def static_root():
     """WhiteNoise warns when STATIC_ROOT is missing; it must exist before the live server starts."""

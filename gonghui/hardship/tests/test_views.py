@@ -354,7 +354,7 @@ def test_it_overrides_the_category_only_with_a_written_reason(member, lines, clo
         ({"h-0-doc_number": "440305201005011234"}, "household", "doc_number", ""),
         ({"a-member_no": "4400000000999999"}, "form", "member_no", "找不到该会员证号"),
         ({"c-primary_cause": ""}, "causes", "primary_cause", ""),
-        ({"c-level": "national"}, "causes", "level", "全国级"),
+        ({"c-level": "national"}, "causes", "level", "请从列表中选择建档标准"),
         ({"f-income_wages": "-5"}, "finances", "income_wages", ""),
         ({"f-year": ""}, "finances", "year", "收支年度"),
         ({"c-secondary_cause": "illness"}, "causes", "secondary_cause", "不能重复"),

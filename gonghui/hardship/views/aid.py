@@ -30,11 +30,10 @@ from gonghui.core.scoping import access_object, user_can
 from gonghui.core.views import ActionFormView, ObjectHistoryMixin
 from gonghui.hardship import aid, aid_queries, bankfile
 from gonghui.hardship import forms as hf
-from gonghui.hardship.models import HouseholdMember, Relation, Schooling
+from gonghui.hardship.models import Relation, Schooling
 from gonghui.hardship.models_aid import AidApplication, AidObjection, AidProgramme, Disbursement, PaymentBatch
 from gonghui.hardship.states import Category
-from gonghui.hardship.views.common import access_archive, org_in_scope, today
-from gonghui.members.models import Membership
+from gonghui.hardship.views.common import org_in_scope, person_name_of, today
 
 A, D = AidApplication.Status, Disbursement.Status
 CHANGE, APPROVE, FINANCE = "hardship.change", "hardship.approve", "finance.approve"
@@ -268,86 +267,6 @@ class ApplicationListView(LoginRequiredMixin, TemplateView):
         return context
 
 
-@method_decorator(never_cache, name="dispatch")
-class ApplyView(AidFormView):
-    """申请: for the worker, or for a household member of the worker's archive (e.g. a student)."""
-
-    form_class = hf.AidApplyForm
-    title = _lazy("帮扶申请")
-    submit_label = _lazy("提交申请")
-    success_message = _lazy("已提交帮扶申请")
-    back_url = "hardship:aid_applications"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if not user_can(request.user, CHANGE):
-            raise PermissionDenied(_("您没有受理帮扶申请的权限（需要 hardship.change）"))
-        number = request.GET.get("archive") or request.POST.get("archive_number")
-        self.archive = access_archive(request.user, number) if number else None
-        return super().dispatch(request, *args, **kwargs)
-
-    def programmes(self):
-        if not hasattr(self, "_programmes"):
-            self._programmes = [p for p in aid_queries.programmes(self.request.user) if p.active]
-        return self._programmes
-
-    def household(self):
-        if self.archive is None:
-            return []
-        return [m for m in self.archive.household.order_by("pk") if m.relation != Relation.SELF]
-
-    def get_form_kwargs(self):
-        flags = sorted({f for p in self.programmes() for f in p.flags})
-        return {
-            **super().get_form_kwargs(),
-            "programmes": self.programmes(),
-            "household": self.household(),
-            "flags": flags,
-        }
-
-    def get_initial(self):
-        initial = {"year": today().year, "programme": self.request.GET.get("programme", "")}
-        if self.archive is not None:
-            initial["member_no"] = self.archive.membership.member_no
-        return initial
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["archive"] = self.archive
-        return context
-
-    def perform(self, form):
-        d = form.cleaned_data
-        user = self.request.user
-        programme = next((p for p in self.programmes() if str(p.pk) == d["programme"]), None)
-        if programme is None:
-            raise ValidationError({"programme": _("请选择")})
-        membership = Membership.objects.restrict(user, CHANGE).filter(member_no=(d["member_no"] or "").strip()).first()
-        if membership is None:
-            raise ValidationError({"member_no": _("找不到该会员证号，或该会员不在您的管理范围内")})
-        member = None
-        if d.get("household_member"):
-            member = HouseholdMember.objects.filter(pk=d["household_member"]).first()
-        return aid.do_apply(
-            acting_user=user,
-            programme=programme,
-            membership=membership,
-            year=d["year"],
-            reason=d["reason"],
-            household_member=member,
-            beneficiary_name=d.get("beneficiary_name", ""),
-            doc_type=d.get("doc_type") or "resident_id",
-            doc_number=d.get("doc_number", ""),
-            schooling=d.get("schooling", ""),
-            school=d.get("school", ""),
-            flags={f: True for f in d.get("flags", []) if f in programme.flags},
-        )
-
-    def get_success_url_for(self, result):
-        return reverse("hardship:aid_application", args=[result.pk])
-
-
 @dataclass(frozen=True)
 class AidStep:
     slug: str
@@ -529,7 +448,7 @@ class ApplicationStepView(AidFormView):
         user = self.request.user
         a = self.application
         return {
-            "person_name": (getattr(user, "display_name", "") or user.get_username())[:30],
+            "person_name": person_name_of(user),
             "received_on": today(),
             "working_days": a.programme.notice_working_days,
             "payee_name": a.person.name if a.person_id else "",

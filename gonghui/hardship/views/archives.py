@@ -31,7 +31,14 @@ from gonghui.hardship import actions, aid_queries, exports, queries
 from gonghui.hardship import forms as hf
 from gonghui.hardship.models import HardshipArchive, HomeVisit, PlanMeasure, Relation, VisitAttachment
 from gonghui.hardship.states import PENDING, ArchiveLevel, ArchiveStatus, Category, Cause, RemovalReason
-from gonghui.hardship.views.common import ArchiveObjectMixin, access_archive, archive_url, org_in_scope, today
+from gonghui.hardship.views.common import (
+    ArchiveObjectMixin,
+    access_archive,
+    archive_url,
+    org_in_scope,
+    person_name_of,
+    today,
+)
 from gonghui.hardship.views.steps import approver_path, available_steps, step_facts
 from gonghui.members.models import Membership
 from gonghui.orgs.models import Org
@@ -205,12 +212,14 @@ class ArchiveCreateView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def forms(self, data=None):
-        initial = {"person_name": (getattr(self.request.user, "display_name", "") or "")[:30]}
+        user = self.request.user
+        initial = {"person_name": person_name_of(user)}
+        levels = actions.levels_for(getattr(user, "home_org", None))
         return {
             "form": hf.ArchiveForm(data, prefix="a", initial={"applied_on": today()}),
             "household": hf.HouseholdFormSet(data, prefix="h"),
             "finances": hf.FinancesForm(data, prefix="f", require_year=False),
-            "causes": hf.CausesForm(data, prefix="c", initial=initial),
+            "causes": hf.CausesForm(data, prefix="c", initial=initial, levels=levels),
         }
 
     def render(self, forms, status=200):
@@ -263,7 +272,8 @@ class ArchiveCreateView(LoginRequiredMixin, View):
                 person_name=c["person_name"],
                 reason=c["reason"],
             )
-            if fin.cleaned_data.get("year"):
+            # The year field has a default: only amounts typed in make a finance record (none = 待核算).
+            if fin.cleaned_data.get("year") and fin.has_amounts():
                 incomes, expenses = fin.rows()
                 actions.do_record_finances(
                     acting_user=user,

@@ -56,3 +56,13 @@ class ArchiveObjectMixin(AccessMixin):
         context = super().get_context_data(**kwargs)
         context["archive"] = self.archive
         return context
+
+
+def person_name_of(user) -> str:
+    """经办人 by default: the logged-in person's display name, never an org (an account named after
+    its union, e.g. "南山区总工会", leaves the field empty so that the person types their name)."""
+    name = (getattr(user, "display_name", "") or "").strip()
+    home = getattr(user, "home_org", None)
+    if not name or (home is not None and name in (home.name, home.short_name)) or name.endswith("工会"):
+        return ""
+    return name[:30]

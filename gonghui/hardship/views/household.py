@@ -19,14 +19,14 @@ from gonghui.hardship import actions
 from gonghui.hardship import forms as hf
 from gonghui.hardship.models import HouseholdMember, Relation, SubsistenceLine
 from gonghui.hardship.views.aid import AidFormView, paginate
-from gonghui.hardship.views.common import ArchiveObjectMixin, archive_url, today
+from gonghui.hardship.views.common import ArchiveObjectMixin, archive_url, person_name_of, today
 
 CHANGE = "hardship.change"
 SELF_LOCKED = ("relation", "name", "doc_type", "doc_number", "birth_date")
 
 
 def _person_name(user) -> str:
-    return (getattr(user, "display_name", "") or user.get_username())[:30]
+    return person_name_of(user)
 
 
 class ArchiveActionView(ArchiveObjectMixin, ActionFormView):

@@ -26,7 +26,7 @@ from gonghui.hardship import actions
 from gonghui.hardship import forms as hf
 from gonghui.hardship.models import HardshipArchive, NoticeObjection, PlanMeasure
 from gonghui.hardship.states import IN_ARCHIVE, PENDING, ArchiveStatus
-from gonghui.hardship.views.common import ArchiveObjectMixin, archive_url, today
+from gonghui.hardship.views.common import ArchiveObjectMixin, archive_url, person_name_of, today
 
 S = ArchiveStatus
 CHANGE, APPROVE = "hardship.change", "hardship.approve"
@@ -491,7 +491,7 @@ class StepView(ArchiveObjectMixin, ActionFormView):
 
     def get_initial(self):
         user = self.request.user
-        name = (getattr(user, "display_name", "") or user.get_username())[:30]
+        name = person_name_of(user)
         day = today()
         return {
             "person_name": name,

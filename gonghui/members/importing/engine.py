@@ -26,7 +26,7 @@ from gonghui.members.states import CURRENT, MembershipStatus
 from gonghui.orgs import counters
 from gonghui.orgs.models import Org
 from gonghui.people.actions import DOC_PURPOSE
-from gonghui.people.choices import WorkerType
+from gonghui.people.choices import GigSubtype, WorkerType
 from gonghui.people.identity import mask_mobile
 from gonghui.people.models import Person
 from gonghui.people.verification import get_backend
@@ -34,7 +34,7 @@ from gonghui.people.verification import get_backend
 CHUNK = 900  # ids per IN (…): below SQLite's old 999-variable limit, fine for PostgreSQL
 BATCH = 1000
 CARD_DAYS = 365 * 3
-COUNT_KEYS = ("rows", "created", "updated", "unchanged", "rejected", "duplicates")
+COUNT_KEYS = ("rows", "created", "updated", "unchanged", "rejected", "duplicates", "warnings")
 
 
 @dataclass
@@ -61,10 +61,17 @@ class Plan:
     transfer_rows: set[int] = field(default_factory=set)
     member_nos: dict[int, str] = field(default_factory=dict)  # row → member number (after write)
     committed: bool = False
+    settled_warnings: set[int] = field(default_factory=set)  # warned rows whose member already has the value
 
     @property
     def all_errors(self) -> list[RowError]:
         return sorted(self.validated.errors + self.errors, key=lambda e: (e.row, e.column))
+
+    @property
+    def warnings(self) -> list[RowError]:
+        """Rows imported with something to complete (e.g. 新就业形态类别 未填写): not rejections."""
+        skip = self.rejected_rows | self.settled_warnings
+        return [w for w in self.validated.warnings if w.row not in skip]
 
     def counts(self) -> dict:
         v = self.validated
@@ -75,6 +82,7 @@ class Plan:
             "unchanged": len(self.unchanged),
             "rejected": len(v.rejected_rows | self.rejected_rows),
             "duplicates": len(v.duplicate_rows),
+            "warnings": len({w.row for w in self.warnings}),  # imported rows to complete (not rejected)
         }
 
     def summary(self) -> dict:
@@ -276,6 +284,14 @@ def plan(org: Org, validated: Validated) -> Plan:
         if row.mobile and row.mobile != person["mobile"]:
             person_changes["mobile"] = row.mobile
         membership_changes = {k: v for k, v in row.membership.items() if current[k] != v}
+        if (
+            membership_changes.get("gig_subtype") == GigSubtype.UNSPECIFIED
+            and current["worker_type"] == WorkerType.GIG
+            and current["gig_subtype"]
+        ):
+            # A roster without the sub-type never erases the one already known (nothing to complete).
+            del membership_changes["gig_subtype"]
+            result.settled_warnings.add(row.row)
         if row.joined_on and row.joined_on != current["joined_on"]:
             membership_changes["joined_on"] = row.joined_on
         if not person_changes and not membership_changes:

@@ -121,6 +121,7 @@ def _finish(job: ImportJob, run, status: str) -> None:
     job.processed_rows = result.validated.total
     job.counts = result.summary()
     job.errors = [e.as_dict() for e in result.all_errors[:PREVIEW_ERRORS]]
+    job.warnings = [w.as_dict() for w in result.warnings[:PREVIEW_ERRORS]]
     job.message = ""
     if status == S.DONE:
         job.finished_at = timezone.now()

@@ -17,6 +17,8 @@ from gonghui.members.importing.rows import RowError
 BAD_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
 BAD_FONT = Font(color="9C0006")
 DUP_FILL = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")
+WARN_FILL = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")
+WARN_FONT = Font(color="9C5700")
 HEAD_FONT = Font(bold=True)
 
 
@@ -40,7 +42,10 @@ def write_report(result: Plan, path: str | Path) -> Path:
     sheet = workbook.create_sheet(table.sheet_name or _("导入结果"))
     header_cells = []
     header_errors = {e.column for e in by_row.get(table.header_row, [])}
-    for text in [*table.headers, _("导入结果"), _("错误说明")]:
+    warned: dict[int, list[RowError]] = {}
+    for warning in result.warnings:
+        warned.setdefault(warning.row, []).append(warning)
+    for text in [*table.headers, _("导入结果"), _("错误说明"), _("提醒（已导入，请补全）")]:
         cell = WriteOnlyCell(sheet, value=text)
         cell.font = HEAD_FONT
         header_cells.append(cell)
@@ -52,10 +57,21 @@ def write_report(result: Plan, path: str | Path) -> Path:
     for number, cells in table.rows:
         errors = by_row.get(number)
         duplicate = number in validated.duplicate_rows
-        if not errors and not duplicate:
+        warnings = warned.get(number)
+        if not errors and not duplicate and not warnings:
             sheet.append([*(_value(c) for c in cells), result.status_of(number), None])
             continue
         out = [WriteOnlyCell(sheet, value=_value(c)) for c in cells]
+        if warnings and not errors:
+            for warning in warnings:
+                i = column_of.get(warning.column)
+                if i is not None:
+                    out[i].fill, out[i].font = WARN_FILL, WARN_FONT
+                    out[i].comment = Comment(warning.reason, "gonghui")
+            note = WriteOnlyCell(sheet, value="；".join(f"{w.column}：{w.reason}" for w in warnings))
+            note.fill, note.font = WARN_FILL, WARN_FONT
+            sheet.append([*out, result.status_of(number), None, note])
+            continue
         for error in errors or []:
             i = column_of.get(error.column)
             if i is not None:

@@ -23,7 +23,7 @@ from pypinyin.constants import PHRASES_DICT
 from gonghui.members.importing import columns as C
 from gonghui.members.importing.reader import Table
 from gonghui.people.actions import doc_index, pinyin_of
-from gonghui.people.choices import WorkerType
+from gonghui.people.choices import GigSubtype, WorkerType
 from gonghui.people.identity import DocType, Identity, normalise_mobile, normalise_name, parse_document
 
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
@@ -85,6 +85,8 @@ class Validated:
     rejected_rows: set[int] = field(default_factory=set)
     duplicate_rows: dict[int, int] = field(default_factory=dict)  # row → the earlier row it repeats
     missing_columns: list[str] = field(default_factory=list)
+    # Imported rows with something to complete later (e.g. 新就业形态类别 未填写): not a rejection.
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -167,7 +169,8 @@ def validate_table(table: Table, today: dt.date | None = None, progress=None) ->
         if progress is not None and n and n % 2000 == 0:
             progress(n)
         errors: list[RowError] = []
-        row = _validate_row(number, cells, columns, headers, today, errors)
+        warnings: list[RowError] = []
+        row = _validate_row(number, cells, columns, headers, today, errors, warnings)
         if errors:
             result.errors.extend(errors)
             result.rejected_rows.add(number)
@@ -189,10 +192,11 @@ def validate_table(table: Table, today: dt.date | None = None, progress=None) ->
             continue
         first_by_index[row.index] = row
         result.rows.append(row)
+        result.warnings.extend(warnings)
     return result
 
 
-def _validate_row(number, cells, columns, headers, today, errors) -> RosterRow | None:
+def _validate_row(number, cells, columns, headers, today, errors, warnings=None) -> RosterRow | None:
     def raw(f):
         i = columns.get(f)
         return cells[i] if i is not None else None
@@ -307,7 +311,19 @@ def _validate_row(number, cells, columns, headers, today, errors) -> RosterRow |
         membership["worker_type"] = WorkerType.GIG.value
     if membership.get("worker_type") == WorkerType.GIG:
         if not gig_subtype and not gig_text:
-            fail("worker_type", worker_text, _("新就业形态劳动者请填写新就业形态类别（快递员、外卖配送员……）"))
+            # The documented layout (DOMAIN.md §4) has no sub-type column: import the worker with
+            # 未填写 and say so, rather than refusing every gig worker of the roster.
+            gig_subtype = GigSubtype.UNSPECIFIED.value
+        if gig_subtype == GigSubtype.UNSPECIFIED and warnings is not None:
+            column = "gig_subtype" if "gig_subtype" in columns else "worker_type"
+            warnings.append(
+                RowError(
+                    number,
+                    headers[column],
+                    cell_text(raw(column)),
+                    _("新就业形态类别未填写：已按“未填写”导入，请在会员列表中补全"),
+                )
+            )
         membership["gig_subtype"] = gig_subtype
     elif "worker_type" in membership:
         membership["gig_subtype"] = ""

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.members.actions import MEMBER_ORG_KINDS
 from gonghui.orgs.kinds import OrgKind, OrgStatus
 from gonghui.orgs.models import Org
-from gonghui.people.choices import PLATFORM_SUGGESTIONS, GigSubtype, WorkerType
+from gonghui.people.choices import PLATFORM_SUGGESTIONS, GigSubtype, WorkerType, chosen_gig_subtypes
 from gonghui.people.identity import DocType
 
 PORTAL_DOC_TYPES = [(v, label) for v, label in DocType.choices if v != DocType.PASSPORT]
@@ -74,6 +74,31 @@ class CodeForm(forms.Form):
     )
 
 
+# A federation of gig workers tells its trade by name (联合会 of kind 行业/新业态: 快递行业工会联合会 …).
+FEDERATION_TRADES = (
+    ("快递", GigSubtype.COURIER),
+    ("外卖", GigSubtype.DELIVERY),
+    ("配送", GigSubtype.DELIVERY),
+    ("骑手", GigSubtype.DELIVERY),
+    ("网约车", GigSubtype.RIDE_HAILING),
+    ("货车", GigSubtype.TRUCK),
+    ("货运", GigSubtype.TRUCK),
+    ("家政", GigSubtype.HOUSEKEEPING),
+    ("主播", GigSubtype.STREAMER),
+)
+
+
+def gig_defaults_for(org) -> dict:
+    """Initial 职工类型 / 新就业形态类别 of a join link: a courier federation's link starts at
+    新就业形态劳动者 · 快递员 (and so on for delivery, ride-hailing and truck drivers); {} otherwise."""
+    if org is None or org.kind != OrgKind.FEDERATION:
+        return {}
+    for word, subtype in FEDERATION_TRADES:
+        if word in org.name:
+            return {"worker_type": WorkerType.GIG, "gig_subtype": subtype}
+    return {}
+
+
 class JoinForm(forms.Form):
     name = forms.CharField(
         label=_("姓名"), max_length=30, error_messages={"required": _("请填写姓名")}, widget=forms.TextInput(TAP)
@@ -89,7 +114,7 @@ class JoinForm(forms.Form):
     worker_type = forms.ChoiceField(label=_("职工类型"), choices=WorkerType.choices, initial=WorkerType.REGULAR)
     gig_subtype = forms.ChoiceField(
         label=_("新就业形态类别"),
-        choices=[("", _("请选择"))] + list(GigSubtype.choices),
+        choices=[("", _("请选择"))] + chosen_gig_subtypes(),
         required=False,
         help_text=_("快递员、外卖配送员、网约车司机、货车司机等请选择"),
     )

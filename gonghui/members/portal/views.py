@@ -46,6 +46,7 @@ from gonghui.members.portal.forms import (
     PhoneForm,
     TransferForm,
     find_receiving_org,
+    gig_defaults_for,
 )
 from gonghui.members.portal.qr import qr_svg
 from gonghui.members.portal.status import (
@@ -56,6 +57,7 @@ from gonghui.members.portal.status import (
     own_membership,
     own_transfers,
 )
+from gonghui.members.portal.tiles import portal_tiles
 from gonghui.members.states import CURRENT, JoinStatus, MembershipStatus
 from gonghui.orgs.models import Org
 from gonghui.people.actions import find_person
@@ -166,7 +168,14 @@ def home_view(request):
     person = request.member.person
     status = member_status(person)
     card = own_card(status.membership) if status.is_member else None
-    context = {"member": request.member, "person": person, "status": status, "card": card}
+    request.portal_status = status
+    context = {
+        "member": request.member,
+        "person": person,
+        "status": status,
+        "card": card,
+        "tiles": portal_tiles(request),
+    }
     return render(request, "members/portal/home.html", context)
 
 
@@ -246,7 +255,7 @@ def _join(request, org: Org | None):
     form = JoinForm(
         request.POST or None,
         division_required=org is None,
-        initial={"mobile": member.masked_mobile, "name": getattr(member.person, "name", "")},
+        initial={"mobile": member.masked_mobile, "name": getattr(member.person, "name", ""), **gig_defaults_for(org)},
     )
     if request.method == "POST" and form.is_valid():
         channel = JoinApplication.Channel.QR if org is not None else JoinApplication.Channel.WEB

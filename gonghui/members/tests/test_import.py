@@ -117,7 +117,15 @@ def test_it_imports_a_good_file(tree, tmp_path):
     path = xlsx(tmp_path, rows, HEADERS + ["新就业形态类别"])
     code, counts = run_cmd(path, tree.grassroots)
     assert code == 0
-    assert counts == {"rows": 5, "created": 5, "updated": 0, "unchanged": 0, "rejected": 0, "duplicates": 0}
+    assert counts == {
+        "rows": 5,
+        "created": 5,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "duplicates": 0,
+        "warnings": 0,
+    }
     members = list(members_at(tree.grassroots).select_related("person").order_by("member_no"))
     assert len(members) == 5
     assert len({m.member_no for m in members}) == 5 and all(m.member_no.startswith("440000") for m in members)
@@ -205,7 +213,15 @@ def test_it_writes_the_valid_rows_with_partial(tree, tmp_path):
     path = xlsx(tmp_path, rows)
     code, counts = run_cmd(path, tree.grassroots, "--partial")
     assert code == 1
-    assert counts == {"rows": 3, "created": 2, "updated": 0, "unchanged": 0, "rejected": 1, "duplicates": 0}
+    assert counts == {
+        "rows": 3,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        "duplicates": 0,
+        "warnings": 0,
+    }
     assert members_at(tree.grassroots).count() == 2
     assert counts_of(tree.grassroots)[0] == 2
     assert_counters_consistent()
@@ -233,7 +249,15 @@ def test_it_reports_duplicate_rows_inside_the_file(tree, tmp_path):
         )
     ]
     code, counts = run_cmd(path, tree.grassroots, "--partial")
-    assert counts == {"rows": 4, "created": 2, "updated": 0, "unchanged": 0, "rejected": 1, "duplicates": 1}
+    assert counts == {
+        "rows": 4,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        "duplicates": 1,
+        "warnings": 0,
+    }
     assert Person.objects.count() == 2
 
 
@@ -262,14 +286,30 @@ def test_it_updates_members_matched_by_document_number_and_reimport_changes_noth
     before = counts_of(tree.grassroots)
     code, counts = run_cmd(path, tree.grassroots)
     assert code == 0
-    assert counts == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3, "rejected": 0, "duplicates": 0}
+    assert counts == {
+        "rows": 3,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 3,
+        "rejected": 0,
+        "duplicates": 0,
+        "warnings": 0,
+    }
     assert counts_of(tree.grassroots) == before
     rows[0]["学历"] = "硕士"
     rows[0]["手机号"] = "13711112222"
     rows[1]["职工类型"] = "快递员"
     path = xlsx(tmp_path, rows, name="changed.xlsx")
     code, counts = run_cmd(path, tree.grassroots)
-    assert counts == {"rows": 3, "created": 0, "updated": 2, "unchanged": 1, "rejected": 0, "duplicates": 0}
+    assert counts == {
+        "rows": 3,
+        "created": 0,
+        "updated": 2,
+        "unchanged": 1,
+        "rejected": 0,
+        "duplicates": 0,
+        "warnings": 0,
+    }
     person = Person.objects.get(name=rows[0]["姓名"])
     assert (person.education, person.mobile) == ("研究生(硕士)", "+8613711112222")
     courier = Membership.objects.get(person__name=rows[1]["姓名"])

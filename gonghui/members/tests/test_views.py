@@ -459,8 +459,9 @@ def test_it_approves_a_join_from_the_queue(application, client_of, personas, per
     client = client_of(persona)
     assert client.get(f"/members/joins/{application.pk}/").context["can_decide"] is True
     response = client.post(f"/members/joins/{application.pk}/approve/", {"joined_on": ""})
-    membership = Membership.objects.get(person=application.person)
-    assert response.status_code == 302 and response["Location"] == f"/members/{membership.member_no}/"
+    # No other application waits: back to the queue (with one waiting, to it: see the next test).
+    assert response.status_code == 302 and response["Location"] == "/members/joins/"
+    assert Membership.objects.filter(person=application.person).exists()
     assert reload(application).status == JoinStatus.APPROVED
     assert entries("member.join_approve")[0].actor_id == getattr(personas, persona).pk
     # Deciding twice is refused with the current state, nothing written.
@@ -468,6 +469,21 @@ def test_it_approves_a_join_from_the_queue(application, client_of, personas, per
     response = client.post(f"/members/joins/{application.pk}/approve/", {})
     assert "已通过" in all_errors(response)
     assert table_state() == before
+
+
+def test_it_goes_to_the_next_pending_application_after_a_decision(tree, application, client_of):
+    """Issue 18 point 11: a reviewer works through the queue, not to the new member's page."""
+    second = make_application(tree.grassroots)
+    third = make_application(tree.grassroots)
+    client = client_of("own")
+    response = client.post(f"/members/joins/{application.pk}/approve/", {"joined_on": ""})
+    assert response["Location"] in (f"/members/joins/{second.pk}/", f"/members/joins/{third.pk}/")
+    nxt = int(response["Location"].split("/")[-2])
+    response = client.post(f"/members/joins/{nxt}/reject/", {"reason": "非本单位职工"})
+    left = third.pk if nxt == second.pk else second.pk
+    assert response["Location"] == f"/members/joins/{left}/"
+    response = client.post(f"/members/joins/{left}/approve/", {"joined_on": ""})
+    assert response["Location"] == "/members/joins/"
 
 
 def test_it_rejects_a_join_only_with_a_reason(application, client_of):
@@ -557,7 +573,12 @@ def test_it_lists_incoming_and_outgoing_transfers_by_side(transfer, client_of):
     outsider = client_of("outsider").get("/members/transfers/").context
     assert (own["incoming"], own["outgoing"]) == ([], [transfer])
     assert (sibling["incoming"], sibling["outgoing"]) == ([transfer], [])
-    assert (ancestor["incoming"], ancestor["outgoing"]) == ([transfer], [transfer])
+    # Both unions are in the ancestor's subtree: listed once, under incoming (issue 18 point 11),
+    # where the ancestor may decide and also cancel it.
+    assert (ancestor["incoming"], ancestor["outgoing"]) == ([transfer], [])
+    page = client_of("ancestor").get("/members/transfers/").content.decode()
+    assert page.count(transfer.membership.member_no) == 1
+    assert f"/members/transfers/{transfer.pk}/cancel/" in page and 'class="nowrap"' in page
     assert (outsider["incoming"], outsider["outgoing"]) == ([], [])
 
 

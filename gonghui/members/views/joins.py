@@ -88,6 +88,14 @@ class JoinDecisionMixin(JoinMixin):
         if not user_can(self.request.user, "member.approve", self.object.org_path):
             raise PermissionDenied(_("您没有审批入会的权限（需要 member.approve）"))
 
+    def get_success_url_for(self, result):
+        """The next application of the queue (oldest due first), so a reviewer works through it;
+        the queue itself when none is left."""
+        following = pending_joins(self.request.user).exclude(pk=self.object.pk).values_list("pk", flat=True).first()
+        if following is None:
+            return reverse("members:joins")
+        return reverse("members:join_detail", args=[following])
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
@@ -133,9 +141,6 @@ class JoinRejectView(JoinDecisionMixin, ActionFormView):
         return actions.do_reject_join(
             acting_user=self.request.user, application=self.object, reason=form.cleaned_data["reason"]
         )
-
-    def get_success_url_for(self, result):
-        return reverse("members:joins")
 
 
 class StaffJoinView(ActionFormView):

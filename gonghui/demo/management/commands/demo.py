@@ -3,10 +3,11 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from gonghui.accounts.actions import do_create_staff, do_grant_role
+from gonghui.accounts.actions import do_create_staff, do_grant_role, do_set_display_name
 from gonghui.accounts.models import Role, User
 from gonghui.demo import benefits as benefits_demo
 from gonghui.demo.data import DEMO_PASSWORD, DEMO_USERS, PROVINCE, build_specs
+from gonghui.demo.hardship import load_demo_hardship
 from gonghui.demo.members import DEMO_MEMBER, load_demo_members
 from gonghui.orgs.actions import do_bulk_create_orgs, do_create_org
 from gonghui.orgs.models import Org
@@ -94,6 +95,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("demo members already present; nothing to do")
         self._hardship(province)
+        load_demo_hardship(stdout=self.stdout)
         __import__("gonghui.demo.appeals").demo.appeals.load_demo_appeals(province, stdout=self.stdout)
         benefits_demo.seed_demo(stdout=self.stdout)
         self.stdout.write(
@@ -112,7 +114,10 @@ class Command(BaseCommand):
     def _users(self):
         roles = {role.code: role for role in Role.objects.all()}
         for spec in DEMO_USERS:
-            if User.objects.filter(username=spec["username"]).exists():
+            existing = User.objects.filter(username=spec["username"]).first()
+            if existing is not None:
+                # Older demo databases named accounts after their union: they get the person's name.
+                do_set_display_name(acting_user=None, user=existing, display_name=spec["display_name"], reason="demo")
                 continue
             org = Org.objects.filter(code=spec["scope"]).first()
             if org is None:

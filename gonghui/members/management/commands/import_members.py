@@ -1,6 +1,7 @@
 """gonghui import-members FILE --org CODE [--dry-run] [--partial] [--report OUT.xlsx] (DESIGN.md §6 Import).
 
-Prints one JSON object {"rows", "created", "updated", "unchanged", "rejected", "duplicates"};
+Prints one JSON object {"rows", "created", "updated", "unchanged", "rejected", "duplicates", "warnings"}
+("warnings": rows imported with something to complete, e.g. 新就业形态类别 未填写);
 exits 0 when every row is valid, 1 when rows were rejected (nothing written unless --partial),
 2 on a usage or file error (unknown org, unreadable file, missing required column).
 """
