@@ -88,19 +88,3 @@ def nearest(
     return [
         Hit(stations[pk], d, open_now or clock.is_open(stations[pk].hours or {})) for d, pk in best if pk in stations
     ]
-
-
-def brute_force(lat: float, lon: float, k: int, stations, *, kind=None, facility=None, open_now=False, clock=None):
-    """The reference answer: every running station ranked by distance (tests compare `nearest` with it)."""
-    clock = clock or Clock()
-    ranked = []
-    for s in stations:
-        if s.status != StationStatus.RUNNING or (kind and s.kind.code != kind):
-            continue
-        if facility and facility not in s.facility_codes:
-            continue
-        if open_now and not clock.is_open(s.hours or {}):
-            continue
-        ranked.append((geo.haversine_m(lat, lon, s.lat, s.lon), s.pk))
-    ranked.sort()
-    return ranked[:k]
