@@ -96,9 +96,34 @@ def inner(n: int, requests: int) -> dict:
             cursor.execute("ANALYZE stations_station")
     connection.close()
 
+    figures.update(in_process(requests))
     figures.update(measure_http(requests, persistent=False))
     figures.update({f"persistent_{k}": v for k, v in measure_http(requests, persistent=True).items()})
     return figures
+
+
+def queries(requests: int):
+    """The request mix: random points in Shenzhen and Guangzhou, k = 10, a third with a kind filter, a
+    third with a facility + open-now filter (the same sequence for every measurement)."""
+    rng = random.Random(7)
+    for i in range(requests + 20):
+        lat0, lon0 = rng.choice(CITIES[:3])
+        lat, lon = lat0 + rng.gauss(0, 0.1), lon0 + rng.gauss(0, 0.1)
+        filters = {"kind": "gig"} if i % 3 == 1 else {"facility": "wifi", "open_now": True} if i % 3 == 2 else {}
+        yield i, lat, lon, filters
+
+
+def in_process(requests: int) -> dict:
+    """`search.nearest` itself (one open connection, no HTTP): what the database and the ranking cost."""
+    from gonghui.stations import search
+
+    samples = []
+    for i, lat, lon, filters in queries(requests):
+        started = time.perf_counter()
+        search.nearest(lat, lon, 10, **filters)
+        if i >= 20:
+            samples.append((time.perf_counter() - started) * 1000)
+    return {"search_p50_ms": round(percentile(samples, 50), 2), "search_p95_ms": round(percentile(samples, 95), 2)}
 
 
 def measure_http(requests: int, *, persistent: bool) -> dict:
@@ -141,14 +166,12 @@ def measure_http(requests: int, *, persistent: bool) -> dict:
     # Baseline from the same run: the same endpoint refusing a bad coordinate (the HTTP server, Django's
     # middleware, ninja's parsing and the error answer, without the search).
     baseline = [get("/api/v1/stations/nearest?lat=x&lon=1")[2] for _i in range(requests // 2 + 10)][10:]
-    rng = random.Random(7)
     samples = []
-    for i in range(requests + 20):
-        lat0, lon0 = rng.choice(CITIES[:3])
-        query = f"lat={lat0 + rng.gauss(0, 0.1):.6f}&lon={lon0 + rng.gauss(0, 0.1):.6f}&k=10"
-        if i % 3 == 1:
+    for i, lat, lon, filters in queries(requests):
+        query = f"lat={lat:.6f}&lon={lon:.6f}&k=10"
+        if "kind" in filters:
             query += "&kind=gig"
-        elif i % 3 == 2:
+        elif filters:
             query += "&facility=wifi&open_now=true"
         status, body, elapsed = get(f"/api/v1/stations/nearest?{query}")
         assert status == 200, body[:200]
@@ -208,16 +231,18 @@ def main() -> None:
             "",
             f"`.venv/bin/python -m benchmarks.stations --stations {args.stations} --requests {args.requests}`",
             "",
-            "| database | stations | import (rows, s, rows/s) | connection | requests | p50 ms | p95 ms | p99 ms "
-            "| baseline p50 / p95 ms |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| database | stations | import (rows, s, rows/s) | search in process p50 / p95 ms | HTTP, DB connection "
+            "| requests | p50 ms | p95 ms | p99 ms | baseline p50 / p95 ms |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for f in runs:
             imp = "(loaded before)"
             if "import_rate" in f:
                 imp = f"{f['import_rows']:,} in {f['import_seconds']} s = {f['import_rate']:,}/s"
             for prefix, how in (("", "as configured"), ("persistent_", "persistent")):
-                cells = [f["vendor"], f"{f['stations']:,}", imp if not prefix else "", how, f[prefix + "requests"]]
+                search_ms = f"{f['search_p50_ms']} / {f['search_p95_ms']}" if not prefix else ""
+                cells = [f["vendor"], f"{f['stations']:,}", imp if not prefix else "", search_ms, how]
+                cells.append(f[prefix + "requests"])
                 cells += [f[prefix + "p50_ms"], f[prefix + "p95_ms"], f[prefix + "p99_ms"]]
                 cells.append(f"{f[prefix + 'baseline_p50_ms']} / {f[prefix + 'baseline_p95_ms']}")
                 lines.append("| " + " | ".join(str(c) for c in cells) + " |")
@@ -230,6 +255,13 @@ def main() -> None:
             "third with a facility + open-now filter; one request per connection to a WSGI server in a thread, "
             "DEBUG off. Baseline from the same run: the same endpoint answering a bad coordinate with its 422 "
             "(server, middleware, parsing and the error answer, no search).",
+            "",
+            '"As configured" uses the project\'s database settings: on SQLite `CONN_MAX_AGE=0`, so every request '
+            "opens a new connection (SQLite parses the whole schema and starts with an empty page cache on each); "
+            'on PostgreSQL `CONN_MAX_AGE=60` with health checks. "Kept open" holds one connection for the server '
+            'thread, as a long-running worker with `CONN_MAX_AGE` > 0 does. "Search in process" is '
+            "`stations.search.nearest` alone on an open connection: the database's box queries (two on average) "
+            "and the ranking.",
             "",
             f"Load average of the machine (2 cores, shared with other work): {load_before} before, {load_after} after.",
         ]
