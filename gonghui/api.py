@@ -11,6 +11,7 @@ from gonghui.hardship.aid_api import router as aid_router
 from gonghui.hardship.api import router as hardship_router
 from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
 from gonghui.orgs.api import router as orgs_router
+from gonghui.stations.api import router as stations_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -68,3 +69,4 @@ api.add_router("/hardship", hardship_router)
 api.add_router("/aid", aid_router)
 api.add_router("/benefits", benefits_router)
 api.add_router("/appeals", appeals_router)
+api.add_router("/stations", stations_router)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "gonghui.hardship",
     "gonghui.benefits",
     "gonghui.appeals",
+    "gonghui.stations",
     "gonghui.dashboards",
     "gonghui.demo",
 ]

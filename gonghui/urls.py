@@ -16,10 +16,12 @@ urlpatterns = [
     path("staff/", include("gonghui.accounts.urls")),
     path("members/", include("gonghui.members.urls")),
     path("m/benefits/", include(("gonghui.benefits.urls_portal", "benefits_portal"), namespace="benefits_portal")),
+    path("m/stations/", include(("gonghui.stations.urls_portal", "stations_portal"), namespace="stations_portal")),
     path("m/", include(("gonghui.members.urls_portal", "portal"), namespace="portal")),
     path("hardship/", include("gonghui.hardship.urls")),
     path("benefits/", include("gonghui.benefits.urls")),
     path("appeals/", include("gonghui.appeals.urls")),
+    path("stations/", include("gonghui.stations.urls")),
     path("", include("gonghui.core.urls")),
     path("api/v1/", api.urls),
 ]
