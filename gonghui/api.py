@@ -11,6 +11,7 @@ from gonghui.benefits.api import router as benefits_router
 from gonghui.core.api import install_error_handlers
 from gonghui.hardship.aid_api import router as aid_router
 from gonghui.hardship.api import router as hardship_router
+from gonghui.learning.api import certificates_router, courses_router, sessions_router, skills_router
 from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
 from gonghui.orgs.api import router as orgs_router
 
@@ -41,3 +42,7 @@ api.add_router("/hardship", hardship_router)
 api.add_router("/aid", aid_router)
 api.add_router("/benefits", benefits_router)
 api.add_router("/appeals", appeals_router)
+api.add_router("/courses", courses_router)
+api.add_router("/sessions", sessions_router)
+api.add_router("/certificates", certificates_router)
+api.add_router("/members", skills_router)
