@@ -552,7 +552,7 @@ def _cancel(offering: Offering, actor, reason: str) -> None:
         )
     )
     Enrolment.objects.filter(pk__in=[pk for pk, _m in rows]).update(
-        status=EnrolmentStatus.CANCELLED, reason=_("课程取消：%(r)s") % {"r": reason}[:200], offer_expires_at=None
+        status=EnrolmentStatus.CANCELLED, reason=(_("课程取消：%(r)s") % {"r": reason})[:200], offer_expires_at=None
     )
     Offering.objects.filter(pk=offering.pk).update(seats_taken=0)
     audit.record(

@@ -20,6 +20,10 @@ class LearningConfig(AppConfig):
     org_links = [
         (_("职工学习统计"), "learning:stats_org", "learning.view"),
     ]
+    portal_tiles = [
+        (_("职工学习"), "learning_portal:list", _("夜校课程、活动报名")),
+        (_("我的课程和技能"), "learning_portal:mine", _("课程、证书、技能档案")),
+    ]
     # Hooks the members app reads without importing learning (members.extensions).
     member_skills = "gonghui.learning.queries.skills_for_api"
     member_panels = {

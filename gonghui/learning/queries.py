@@ -3,7 +3,7 @@ evaluated), the member's skills record (the contract jobs and push match on), an
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -173,6 +173,30 @@ def stats_for(org, *, year: int | None = None) -> dict:
         .order_by("month")
     )
     return {"totals": totals, "by_category": by_category, "by_month": by_month, "year": year}
+
+
+def stats_by_child(org) -> list[tuple]:
+    """[(child org, {offerings, enrolments, attendances, certificates})]: one grouped query per figure."""
+    from gonghui.core.tree import in_subtree
+    from gonghui.orgs.models import Org
+
+    children = list(Org.objects.filter(parent=org).order_by("code")[:200])
+    figures = {c.pk: dict.fromkeys(("offerings", "enrolments", "attendances", "certificates"), 0) for c in children}
+    sources = {
+        "offerings": Offering.objects.exclude(status=OfferingStatus.DRAFT).values("org_path"),
+        "enrolments": Enrolment.objects.filter(status__in=["enrolled", "offered"]).values("org_path"),
+        "attendances": Attendance.objects.values(path=F("session__org_path")),
+        "certificates": Certificate.objects.filter(status=CertificateStatus.VALID).values("org_path"),
+    }
+    for key, rows in sources.items():
+        field = "path" if key == "attendances" else "org_path"
+        lookup = "session__org_path" if key == "attendances" else "org_path"
+        for row in rows.filter(in_subtree(lookup, org.path)).annotate(n=Count("id")).order_by():
+            for child in children:
+                if row[field].startswith(child.path):
+                    figures[child.pk][key] += row["n"]
+                    break
+    return [(c, figures[c.pk]) for c in children]
 
 
 def public_certificate(serial: str) -> Certificate | None:

@@ -8,6 +8,8 @@ An app's AppConfig names providers by dotted path (DESIGN.md §2: registries inv
     member_panels = {"console": "…console_panel", "portal": "…portal_panel"}
         functions (request, membership) → HTML (a rendered template) or "" for a section on the
         console member page or the portal profile.
+    portal_tiles = [(label, url_name, note)]
+        tiles on the portal home page linking to the app's member pages.
 
 Providers are looked up on first use (after every app is ready) and cached.
 """
@@ -50,3 +52,14 @@ def panels_for(request, membership, where: str) -> list[str]:
     if membership is None:
         return []
     return [mark_safe(html) for provider in _panel_providers(where) if (html := provider(request, membership))]  # noqa: S308  (rendered templates)
+
+
+def portal_tiles() -> list[dict]:
+    """Tiles other apps add to the portal home page: [{label, url, note}]."""
+    from django.urls import reverse
+
+    return [
+        {"label": label, "url": reverse(url_name), "note": note}
+        for config in apps.get_app_configs()
+        for label, url_name, note in getattr(config, "portal_tiles", ())
+    ]

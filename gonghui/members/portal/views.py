@@ -37,7 +37,7 @@ from gonghui.members.actions import (
     do_withdraw_join,
 )
 from gonghui.members.dues import monthly_dues
-from gonghui.members.extensions import panels_for
+from gonghui.members.extensions import panels_for, portal_tiles
 from gonghui.members.models import JoinApplication
 from gonghui.members.portal import auth
 from gonghui.members.portal.forms import (
@@ -168,6 +168,7 @@ def home_view(request):
     status = member_status(person)
     card = own_card(status.membership) if status.is_member else None
     context = {"member": request.member, "person": person, "status": status, "card": card}
+    context["extension_tiles"] = portal_tiles()
     return render(request, "members/portal/home.html", context)
 
 
