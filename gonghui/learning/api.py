@@ -6,8 +6,6 @@ logged in to the portal (`PortalSession`: the course list for them, enrolling an
 themselves). `GET /certificates/{serial}` needs no login: anyone holding the QR may check it.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 
@@ -377,7 +375,7 @@ class CertificateOut(Schema):
 )
 def verify_certificate(request, serial: str):
     answer = queries.certificate_answer(queries.public_certificate(serial))
-    return (200 if answer["found"] else 404), answer
+    return Status(200 if answer["found"] else 404, answer)
 
 
 @skills_router.get(
