@@ -287,11 +287,12 @@ def do_enrol(*, acting_user, offering: Offering, membership: Membership, now=Non
     else:
         require(actor, MANAGE, offering.org_path, offering.org.name)
         channel = Enrolment.Channel.STAFF
-    now = now or timezone.now()
     if not hasattr(membership, "has_card"):
         membership = current_membership(membership.person_id) or membership
     with transaction.atomic():
         offering = Offering.objects.select_for_update().select_related("org").get(pk=offering.pk)
+        # The clock is read under the lock: arrival order and enrolment times agree.
+        now = now or timezone.now()
         _refuse_state(offering, now)
         verdict = verdict_for(offering, membership)
         if not verdict:
