@@ -374,7 +374,7 @@ class CertificateOut(Schema):
     "/{serial}", auth=None, response={200: CertificateOut, 404: CertificateOut}, summary="证书核验（公开，无需登录）"
 )
 def verify_certificate(request, serial: str):
-    answer = queries.certificate_answer(queries.public_certificate(serial))
+    answer = queries.certificate_check(serial)
     return Status(200 if answer["found"] else 404, answer)
 
 
