@@ -214,3 +214,25 @@ def test_the_calendar_and_the_skills_queue_follow_the_four_personas(tree, person
         assert course.title not in client.get(f"/learning/calendar/?month={month}").content.decode()
         assert "焊工" not in client.get("/learning/skills/").content.decode()
     assert client_for(personas.own).get("/learning/calendar/?month=bad").status_code == 200
+
+
+def test_the_owning_org_approves_a_workplace_request_from_the_console(tree, personas, client_for):
+    from gonghui.core.testing import make_staff
+    from gonghui.learning.models import CourseRequest
+
+    request = actions_workflows.do_request_course(
+        acting_user=make_staff("workplace2", tree.grassroots),
+        requester=tree.grassroots,
+        topic="叉车安全操作",
+        category="safety",
+        headcount=25,
+        preferred_dates="下月",
+    )
+    url = f"/learning/requests/{request.pk}/decide/"
+    assert client_for(personas.sibling).post(url, {"decision": "approve"}).status_code == 404
+    page = client_for(personas.own).post(url, {"decision": "reject"}, follow=True).content.decode()
+    assert "不批准时请说明原因" in page and reload(request).status == "requested"
+    response = client_for(personas.own).post(url, {"decision": "approve"})
+    request = CourseRequest.objects.get(pk=request.pk)
+    assert request.status == "approved" and response.url == f"/learning/{request.offering_id}/"
+    assert request.offering.status == "draft" and "送课上门" in request.offering.venue
