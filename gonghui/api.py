@@ -9,6 +9,7 @@ from gonghui.benefits.api import router as benefits_router
 from gonghui.core.api import CachedSchemaNinjaAPI, install_error_handlers
 from gonghui.hardship.aid_api import router as aid_router
 from gonghui.hardship.api import router as hardship_router
+from gonghui.learning.api import certificates_router, courses_router, sessions_router, skills_router
 from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
 from gonghui.orgs.api import router as orgs_router
 from gonghui.stations.api import router as stations_router
@@ -27,7 +28,7 @@ EDGE_ANSWERS = {
 }
 
 
-class GonghuiAPI(NinjaAPI):
+class GonghuiAPI(CachedSchemaNinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         """The document ninja builds, plus the answers the edge gives for any operation (issue 9,
         point 6): 400 for a body that is not JSON, 413 for one over the limit, 422 for NUL
@@ -49,7 +50,6 @@ class GonghuiAPI(NinjaAPI):
 
 
 api = GonghuiAPI(
-api = CachedSchemaNinjaAPI(
     renderer=UnicodeJSONRenderer(),
     title="Gonghui API",
     version="1",
@@ -70,3 +70,7 @@ api.add_router("/aid", aid_router)
 api.add_router("/benefits", benefits_router)
 api.add_router("/appeals", appeals_router)
 api.add_router("/stations", stations_router)
+api.add_router("/courses", courses_router)
+api.add_router("/sessions", sessions_router)
+api.add_router("/certificates", certificates_router)
+api.add_router("/members", skills_router)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from gonghui.accounts.views import logout_view
 from gonghui.api import api
 from gonghui.dashboards.views import HomeView
+from gonghui.learning.views_portal import public_certificate as learning_public_certificate
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -17,11 +18,14 @@ urlpatterns = [
     path("members/", include("gonghui.members.urls")),
     path("m/benefits/", include(("gonghui.benefits.urls_portal", "benefits_portal"), namespace="benefits_portal")),
     path("m/stations/", include(("gonghui.stations.urls_portal", "stations_portal"), namespace="stations_portal")),
+    path("m/learning/", include(("gonghui.learning.urls_portal", "learning_portal"), namespace="learning_portal")),
     path("m/", include(("gonghui.members.urls_portal", "portal"), namespace="portal")),
     path("hardship/", include("gonghui.hardship.urls")),
     path("benefits/", include("gonghui.benefits.urls")),
     path("appeals/", include("gonghui.appeals.urls")),
     path("stations/", include("gonghui.stations.urls")),
+    path("learning/", include("gonghui.learning.urls")),
+    path("c/<str:serial>/", learning_public_certificate, name="certificate_verify"),
     path("", include("gonghui.core.urls")),
     path("api/v1/", api.urls),
 ]

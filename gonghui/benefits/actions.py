@@ -36,7 +36,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.benefits import eligibility, vouchers
+from gonghui.benefits import vouchers
 from gonghui.benefits.models import (
     Campaign,
     CampaignShard,
@@ -61,6 +61,7 @@ from gonghui.benefits.states import (
 from gonghui.core import audit
 from gonghui.core.errors import ActionPermissionError
 from gonghui.core.scoping import user_can
+from gonghui.members import eligibility
 from gonghui.members.cards import PayloadError
 from gonghui.members.models import Membership
 from gonghui.members.schemas import mask_name

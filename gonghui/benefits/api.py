@@ -311,7 +311,7 @@ def campaign_by_partner(request, campaign_id: int):
 
 @router.get("/campaigns/{campaign_id}", response={200: CampaignDetailOut, **ERRORS}, summary="活动详情和统计")
 def get_campaign(request, campaign_id: int):
-    from gonghui.benefits.eligibility import describe
+    from gonghui.members.eligibility import describe
 
     campaign = _campaign(request.auth, campaign_id)
     campaign.stats = queries.campaign_stats(campaign)

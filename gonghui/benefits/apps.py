@@ -26,6 +26,5 @@ class BenefitsConfig(AppConfig):
     ]
 
     def ready(self):
-        from gonghui.benefits import eligibility, receivers  # noqa: F401  (receivers: org moves and merges)
-
-        eligibility.discover()  # conditions other apps provide (AppConfig.benefit_conditions)
+        # receivers: org moves and merges. The rule language (members.eligibility) is discovered by members.
+        from gonghui.benefits import receivers  # noqa: F401

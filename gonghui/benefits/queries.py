@@ -11,7 +11,6 @@ from django.db.models import Avg, Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from gonghui.benefits import eligibility
 from gonghui.benefits.actions import partner_of, verdict_for
 from gonghui.benefits.models import (
     Campaign,
@@ -27,6 +26,7 @@ from gonghui.benefits.models import (
 )
 from gonghui.benefits.states import PartnerStatus, PublishStatus, VoucherStatus
 from gonghui.core.tree import in_subtree
+from gonghui.members import eligibility
 from gonghui.members.models import Membership
 from gonghui.members.states import CURRENT
 

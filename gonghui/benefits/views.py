@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from gonghui.benefits import actions, eligibility, queries, vouchers
+from gonghui.benefits import actions, queries, vouchers
 from gonghui.benefits.forms import (
     CampaignEditForm,
     CampaignForm,
@@ -39,6 +39,7 @@ from gonghui.benefits.models import Campaign, Feedback, Offer, Partner, Service,
 from gonghui.core.errors import error_message
 from gonghui.core.scoping import access_object, user_can
 from gonghui.core.views import ActionFormView, ObjectHistoryMixin, ScopedListView
+from gonghui.members import eligibility
 from gonghui.members.portal import auth as portal_auth
 from gonghui.members.portal.qr import qr_svg
 from gonghui.orgs.models import Org

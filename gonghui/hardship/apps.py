@@ -24,8 +24,8 @@ class HardshipConfig(AppConfig):
     org_links = [
         (_("困难帮扶统计"), "hardship:stats_org", "hardship.view"),
     ]
-    # Lets benefit rules target archived hardship workers (benefits.eligibility.discover).
-    benefit_conditions = {"hardship": "gonghui.hardship.benefits.archive_condition"}
+    # Lets member rules (benefits, learning …) target archived hardship workers (members.eligibility.discover).
+    member_conditions = {"hardship": "gonghui.hardship.benefits.archive_condition"}
 
     def ready(self):
         from gonghui.hardship import aid_receivers, receivers  # noqa: F401  (follow org moves and merges)

@@ -1,6 +1,6 @@
-"""The "hardship" condition of benefit eligibility rules (benefits.eligibility).
+"""The "hardship" condition of benefit eligibility rules (members.eligibility).
 
-Offered through `HardshipConfig.benefit_conditions`, so that `benefits` can target archived
+Offered through `HardshipConfig.member_conditions`, so that `benefits` can target archived
 hardship workers (e.g. a 送温暖 voucher) without importing this app. A member is "archived" while
 a household archive naming them as its worker is on file (在档 or under annual review).
 """

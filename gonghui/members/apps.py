@@ -44,4 +44,7 @@ class MembersConfig(AppConfig):
     ]
 
     def ready(self):
-        from gonghui.members import receivers  # noqa: F401  (connects the org signal receivers)
+        from gonghui.members import eligibility, receivers  # noqa: F401  (receivers: the org signal receivers)
+
+        # Named conditions other apps provide to the member rule language (AppConfig.member_conditions).
+        eligibility.discover()

@@ -74,6 +74,20 @@ class MemberOut(Schema):
         return str(obj.get_status_display())
 
 
+class MemberSkillOut(Schema):
+    """One entry of the member's skills record (provided by learning through members.extensions)."""
+
+    name: str
+    level: str = ""
+    source: str
+    source_label: str
+    acquired_on: date | None = None
+    status: str
+    verified: bool
+    evidence_url: str = ""
+    certificate_serial: str | None = None
+
+
 class MemberDetailOut(MemberOut):
     employment_status: str
     skill_level: str
@@ -84,6 +98,13 @@ class MemberDetailOut(MemberOut):
     last_activity_on: date | None
     card_serial: str | None
     card_status: str | None
+    skills: list[MemberSkillOut] = []
+
+    @staticmethod
+    def resolve_skills(obj):
+        from gonghui.members.extensions import skills_for
+
+        return skills_for(obj)
 
     @staticmethod
     def resolve_card_serial(obj):

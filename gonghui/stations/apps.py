@@ -14,3 +14,5 @@ class StationsConfig(AppConfig):
     navigation = [(_("服务站点"), "stations:list", "station.view")]
     # Shown on an org's page (orgs.views.org_links): the subtree's station statistics.
     org_links = [(_("服务站点统计"), "stations:stats", "station.view")]
+    # The member portal's home tiles (members.portal.tiles).
+    portal_tiles = [(_("附近服务"), "stations_portal:nearby", _("最近的驿站、职工之家，导航前往"))]

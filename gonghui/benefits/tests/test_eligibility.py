@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from gonghui.benefits import eligibility
-from gonghui.benefits.eligibility import Condition, evaluate, parse_rule, register_condition, segment
 from gonghui.benefits.tests.helpers import gig_member, member_born
+from gonghui.members import eligibility
 from gonghui.members.actions import revoke_cards
+from gonghui.members.eligibility import Condition, evaluate, parse_rule, register_condition, segment
 from gonghui.members.models import Membership
 from gonghui.members.tests.helpers import make_member
 
@@ -170,13 +170,14 @@ def fake_archive_condition():
     return _FakeArchiveCondition()
 
 
-def test_an_app_provides_a_condition_through_its_app_config_without_importing_benefits(tree, monkeypatch):
+@pytest.mark.parametrize("attribute", ["member_conditions", "benefit_conditions"])
+def test_an_app_provides_a_condition_through_its_app_config_without_importing_benefits(tree, monkeypatch, attribute):
+    """`member_conditions` is the hook; `benefit_conditions` (its name before the move to members) still works."""
     from types import SimpleNamespace
 
     monkeypatch.setitem(eligibility.CONDITIONS, "hardship", eligibility.CONDITIONS["hardship"])
-    config = SimpleNamespace(
-        benefit_conditions={"hardship": "gonghui.benefits.tests.test_eligibility.fake_archive_condition"}
-    )
+    factory = "gonghui.benefits.tests.test_eligibility.fake_archive_condition"
+    config = SimpleNamespace(**{attribute: {"hardship": factory}})
     assert eligibility.discover([config]) == ["hardship"]
     member = make_member(tree.grassroots)
     assert evaluate({"hardship": "not_archived"}, member).eligible

@@ -1,9 +1,9 @@
-"""The hardship condition that benefit rules use (HardshipConfig.benefit_conditions)."""
+"""The hardship condition that benefit rules use (HardshipConfig.member_conditions)."""
 
-from gonghui.benefits import eligibility
 from gonghui.hardship.benefits import ArchiveCondition
 from gonghui.hardship.states import ArchiveStatus as S
 from gonghui.hardship.tests.helpers import create, to_state
+from gonghui.members import eligibility
 from gonghui.members.models import Membership
 from gonghui.members.tests.helpers import make_member
 

@@ -37,6 +37,7 @@ from gonghui.members.actions import (
     do_withdraw_join,
 )
 from gonghui.members.dues import monthly_dues
+from gonghui.members.extensions import panels_for
 from gonghui.members.models import JoinApplication
 from gonghui.members.portal import auth
 from gonghui.members.portal.forms import (
@@ -182,7 +183,9 @@ def home_view(request):
 @auth.member_required(person=True)
 def profile_view(request):
     person = request.member.person
-    context = {"member": request.member, "person": person, "membership": own_membership(person)}
+    membership = own_membership(person)
+    context = {"member": request.member, "person": person, "membership": membership}
+    context["extension_panels"] = panels_for(request, membership, "portal")
     return render(request, "members/portal/profile.html", context)
 
 

@@ -329,8 +329,8 @@ def test_it_answers_404_for_an_unknown_member_number(tree, client_of, member_no)
 def test_it_shows_a_member_with_a_bounded_number_of_queries(tree, member, personas, api_for, django_assert_num_queries):
     client = api_for(personas.own)
     client.get("/api/v1/members")  # the token's first use stamps last_used_at
-    # token, grants, membership (+person, org), current card
-    with django_assert_num_queries(4):
+    # token, grants, membership (+person, org), current card, the skills record (members.extensions: learning)
+    with django_assert_num_queries(5):
         assert client.get(f"/api/v1/members/{member.member_no}").status_code == 200
 
 

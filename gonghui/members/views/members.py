@@ -22,6 +22,7 @@ from gonghui.core.paging import CappedPaginator
 from gonghui.core.scoping import user_can
 from gonghui.core.views import ActionFormView, ObjectHistoryMixin
 from gonghui.members import actions, exports
+from gonghui.members.extensions import panels_for
 from gonghui.members.filters import filter_members
 from gonghui.members.forms import ConfirmForm, DuesForm, KeepForm, ReasonForm, RevealForm, TransferForm
 from gonghui.members.models import Card, Membership
@@ -234,6 +235,7 @@ class MemberDetailView(MemberMixin, ObjectHistoryMixin, TemplateView):
             reveal_form=RevealForm(),
             revealed=self.revealed,
             history=self.history(m, m.org_path),
+            extension_panels=panels_for(self.request, m, "console"),
         )
         return context
 

@@ -1,6 +1,7 @@
-"""Eligibility rules kept as data (DOMAIN.md §8): who may use a service or claim a voucher.
+"""The member rule language (DOMAIN.md §8): which members may use a service, claim a voucher, enrol in a course.
 
-A rule is a JSON object stored on the service or campaign. Every key is optional; an empty
+It lives in `members` (DESIGN.md §2) because benefits, learning, jobs and push all use it.
+A rule is a JSON object stored on the service, campaign or course. Every key is optional; an empty
 rule still asks for what DOMAIN.md §2 says every benefit needs (an active membership, a
 verified identity and an activated e-member card):
 
@@ -24,13 +25,14 @@ Pluggable conditions: another app provides a named condition without importing b
 allowed import directions forbid it): its AppConfig names a factory by dotted path,
 
     class HardshipConfig(AppConfig):
-        benefit_conditions = {"hardship": "gonghui.hardship.benefits.archive_condition"}
+        member_conditions = {"hardship": "gonghui.hardship.benefits.archive_condition"}
 
 and the factory returns any object with `label`, `values` ({value: Chinese label}),
 `check(membership, value)` → True / False / None and `segment(value)` → Q over Membership or None
-(optionally `unknown_reason`, `fail_reason(value)`). `BenefitsConfig.ready()` collects them
-(`discover()`). Until the hardship app provides "hardship" ("archived" / "not_archived"), the
-condition answers "unknown", which is never eligible, and its segment is empty.
+(optionally `unknown_reason`, `fail_reason(value)`). `MembersConfig.ready()` collects them
+(`discover()`); the older attribute name `benefit_conditions` is still read. Until the hardship
+app provides "hardship" ("archived" / "not_archived"), the condition answers "unknown", which is
+never eligible, and its segment is empty.
 """
 
 from __future__ import annotations
@@ -104,13 +106,17 @@ register_condition("hardship", _hardship_placeholder())
 
 
 def discover(configs=None) -> list[str]:
-    """Register the conditions apps declare in `AppConfig.benefit_conditions`; returns their names."""
+    """Register the conditions apps declare in `AppConfig.member_conditions`; returns their names.
+
+    The attribute's former name `benefit_conditions` (from when the language lived in benefits) is read too.
+    """
     from django.apps import apps
     from django.utils.module_loading import import_string
 
     found = []
     for config in configs if configs is not None else apps.get_app_configs():
-        for name, path in getattr(config, "benefit_conditions", {}).items():
+        declared = {**getattr(config, "benefit_conditions", {}), **getattr(config, "member_conditions", {})}
+        for name, path in declared.items():
             provided = import_string(path)()
             register_condition(
                 name,
