@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "gonghui.members",
     "gonghui.hardship",
     "gonghui.benefits",
+    "gonghui.charity",
     "gonghui.appeals",
     "gonghui.dashboards",
     "gonghui.demo",
