@@ -33,7 +33,10 @@ class Table:
     sheet_name: str = ""
 
 
-def read_table(path: str | Path, name: str | None = None) -> Table:
+def read_table(path: str | Path, name: str | None = None, *, map_headers=map_headers, header_hint: str = "") -> Table:
+    """Read the first sheet (or the CSV). `map_headers(row) -> (found, unknown)` recognises the header
+    row (at least two known columns); other importers (charity's donation statements) pass their own,
+    with a `header_hint` naming their columns for the error message."""
     path = Path(path)
     suffix = Path(name or path.name).suffix.lower()
     if suffix not in SUFFIXES:
@@ -42,7 +45,7 @@ def read_table(path: str | Path, name: str | None = None) -> Table:
         raw_rows, sheet = _read_excel(path)
     else:
         raw_rows, sheet = _read_csv(path.read_bytes()), ""
-    return _to_table(raw_rows, sheet)
+    return _to_table(raw_rows, sheet, map_headers, header_hint)
 
 
 def _read_excel(path: Path) -> tuple[list[list], str]:
@@ -84,7 +87,7 @@ def _blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _to_table(raw_rows: list[list], sheet: str) -> Table:
+def _to_table(raw_rows: list[list], sheet: str, map_headers=map_headers, header_hint: str = "") -> Table:
     header_index = None
     for i, row in enumerate(raw_rows[:HEADER_SEARCH_ROWS]):
         found, _unknown = map_headers(row)
@@ -92,6 +95,8 @@ def _to_table(raw_rows: list[list], sheet: str) -> Table:
             header_index = i
             break
     if header_index is None:
+        if header_hint:
+            raise FileError(_("在前10行中找不到表头：第一行应为列名，例如%(h)s") % {"h": header_hint})
         raise FileError(_("在前10行中找不到表头：第一行应为列名，例如“姓名”“身份证号”“手机号”"))
     headers = ["" if c is None else str(c).strip() for c in raw_rows[header_index]]
     while headers and not headers[-1]:
