@@ -16,10 +16,13 @@ urlpatterns = [
     path("staff/", include("gonghui.accounts.urls")),
     path("members/", include("gonghui.members.urls")),
     path("m/benefits/", include(("gonghui.benefits.urls_portal", "benefits_portal"), namespace="benefits_portal")),
+    path("m/charity/", include(("gonghui.charity.urls_portal", "charity_portal"), namespace="charity_portal")),
     path("m/", include(("gonghui.members.urls_portal", "portal"), namespace="portal")),
     path("hardship/", include("gonghui.hardship.urls")),
     path("benefits/", include("gonghui.benefits.urls")),
     path("appeals/", include("gonghui.appeals.urls")),
+    path("charity/", include("gonghui.charity.urls")),
+    path("gongyi/", include(("gonghui.charity.urls_public", "charity_public"), namespace="charity_public")),
     path("", include("gonghui.core.urls")),
     path("api/v1/", api.urls),
 ]

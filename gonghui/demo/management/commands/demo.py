@@ -6,6 +6,7 @@ from django.db import transaction
 from gonghui.accounts.actions import do_create_staff, do_grant_role
 from gonghui.accounts.models import Role, User
 from gonghui.demo import benefits as benefits_demo
+from gonghui.demo import charity as charity_demo
 from gonghui.demo.data import DEMO_PASSWORD, DEMO_USERS, PROVINCE, build_specs
 from gonghui.demo.members import DEMO_MEMBER, load_demo_members
 from gonghui.orgs.actions import do_bulk_create_orgs, do_create_org
@@ -96,6 +97,7 @@ class Command(BaseCommand):
         self._hardship(province)
         __import__("gonghui.demo.appeals").demo.appeals.load_demo_appeals(province, stdout=self.stdout)
         benefits_demo.seed_demo(stdout=self.stdout)
+        charity_demo.seed_demo(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo logins (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in DEMO_USERS)
