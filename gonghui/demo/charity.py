@@ -23,6 +23,7 @@ from django.utils import timezone
 CITY, DISTRICT = "440300", "440305"
 FUND_CODE = "sgya"
 DONATIONS = 3000
+AMOUNTS = ["1.00", "5.00", "9.90", "10.00", "10.00", "20.00", "20.00", "50.00", "66.60", "99.00", "100.00"]
 NICKNAMES = [
     "爱心网友",
     "小太阳",
@@ -95,13 +96,9 @@ def _donations(campaign, maker, rng: random.Random) -> None:
     start = timezone.make_aware(dt.datetime.combine(campaign.starts_on, dt.time(0, 0)))
     specs = []
     for i in range(DONATIONS):
-        amount = Decimal(
-            rng.choice(
-                ["1.00", "5.00", "9.90", "10.00", "20.00", "50.00", "66.60", "99.00", "100.00", "200.00", "520.00"]
-            )
-        )
+        amount = Decimal(rng.choice(AMOUNTS))
         if rng.random() < 0.15:
-            amount = Decimal(rng.randint(100, 99999)) / 100
+            amount = Decimal(rng.randint(100, 30000)) / 100
         refund = amount if i % 250 == 7 else Decimal("0")
         specs.append(
             DonationSpec(
