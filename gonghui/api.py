@@ -8,6 +8,7 @@ from gonghui.accounts.api import router as auth_router
 from gonghui.accounts.auth import BearerTokenAuth
 from gonghui.appeals.api import router as appeals_router
 from gonghui.benefits.api import router as benefits_router
+from gonghui.charity.api import router as charity_router
 from gonghui.core.api import install_error_handlers
 from gonghui.hardship.aid_api import router as aid_router
 from gonghui.hardship.api import router as hardship_router
@@ -41,3 +42,4 @@ api.add_router("/hardship", hardship_router)
 api.add_router("/aid", aid_router)
 api.add_router("/benefits", benefits_router)
 api.add_router("/appeals", appeals_router)
+api.add_router("/charity", charity_router)

@@ -95,7 +95,10 @@ def portal_home(request):
                 Wish.objects.filter(membership__person=person).select_related("round").order_by("-created_at")[:20]
             ),
         )
-        context["rounds"] = [r for r in context["rounds"] if membership.org_path.startswith(r.org_path)]
+        posted = {w.round_id for w in context["wishes"] if w.status not in ("rejected", "withdrawn")}
+        context["rounds"] = [
+            r for r in context["rounds"] if membership.org_path.startswith(r.org_path) and r.pk not in posted
+        ]
     context.update(
         claims=list(Wish.objects.filter(claimant_person_id=person.pk).order_by("-claimed_at")[:20]),
         volunteer=Volunteer.objects.filter(person_id_ref=person.pk).first(),
