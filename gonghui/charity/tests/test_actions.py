@@ -229,3 +229,19 @@ def test_recount_finds_and_fixes_a_drifted_counter(fund):
     assert problems and "campaign" in problems[0]
     assert reload(campaign).raised == Decimal("10.00")
     assert queries.recount(fix=False) == []
+
+
+def test_a_grant_to_a_household_shows_on_its_hardship_timeline(tree, fund, cp, checker):
+    from gonghui.hardship import aid_queries
+    from gonghui.hardship.tests.helpers import add_lines, create
+
+    add_lines(range(2024, 2028))
+    archive = create(make_member(tree.grassroots))
+    donate(make_campaign(fund, ratio="0", cap="0"), "40000.00")
+    grant = propose_grant(
+        fund, user=cp.own, beneficiary_kind="hardship", archive=archive, purpose="medical", amount="30000.00"
+    )
+    actions_grants.do_approve_grant(acting_user=checker, grant=grant)
+    items = [i for i in aid_queries.full_timeline(archive) if i.kind == "charity_grant"]
+    assert len(items) == 1 and items[0].title == "公益资助：深工有爱专项基金" and "30000.00 元" in items[0].detail
+    assert Grant.objects.get().public_label == "在档困难职工家庭"  # the public never sees who
