@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.charity.models import BeneficiaryKind, Donation, GrantPurpose
 from gonghui.charity.models_wishes import VolunteerActivity, Wish
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
