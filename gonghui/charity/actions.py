@@ -37,9 +37,11 @@ from gonghui.charity.states import CAMPAIGN, TRANSFER, CampaignStatus, TransferS
 from gonghui.charity.validation import FEN, as_date, choice, money, text
 from gonghui.core import audit
 from gonghui.core.actionkit import require, staff_user
+from gonghui.members.importing.engine import bulk_insert
 from gonghui.orgs.models import Org
 
 L = FundLedger.Kind
+ZERO = Decimal("0.00")
 MANAGE = "charity.manage"
 APPROVE = "charity.approve"
 
@@ -206,56 +208,77 @@ def _move_fund(fund_id: int, delta: Decimal, **counters) -> bool:
     return bool(qs.update(balance=F("balance") + delta, **values))
 
 
-def book_donations(campaign: Campaign, specs: list[DonationSpec], *, acting_user) -> tuple[list[Donation], Decimal]:
+def book_donations(campaign: Campaign, specs: list[DonationSpec], *, acting_user) -> tuple[list[int], Decimal]:
     """Book donations to a campaign whose row the caller holds locked (select_for_update): donations,
-    their ledger rows (donation, matching, any immediate refund), the counters. Bulk inserts.
-    Returns the donations and the net amount booked (donations less refunds, without matching)."""
+    their ledger rows (donation, matching, any immediate refund), the counters. Raw bulk inserts (the
+    members importer's inserter: thousands of rows per statement on SQLite, COPY on PostgreSQL).
+    Returns the new donations' ids and the net amount booked (donations less refunds, without matching)."""
     by = staff_user(acting_user)
+    by_id, now = getattr(by, "pk", None), timezone.now()
     room = campaign.match_cap - campaign.matched
-    donations = []
-    for spec in sorted(specs, key=lambda s: s.donated_at):
+    specs = sorted(specs, key=lambda s: s.donated_at)
+    rows = []
+    for spec in specs:
         matched = _match_for(campaign, spec.amount, room)
         room -= matched
-        donations.append(
-            Donation(
-                campaign=campaign,
-                fund_id=campaign.fund_id,
-                org_path=campaign.org_path,
-                donor_kind=spec.donor_kind,
-                donor_membership_id=spec.donor_membership_id,
-                donor_name=spec.donor_name,
-                channel=spec.channel,
-                external_ref=spec.external_ref,
-                donated_at=spec.donated_at,
-                amount=spec.amount,
-                matched=matched,
-                note=spec.note,
-                created_by=by,
-            )
-        )
-    Donation.objects.bulk_create(donations, batch_size=2000)
-    rows = []
-    for d in donations:
-        on = timezone.localdate(d.donated_at)
         rows.append(
-            _row(campaign, L.DONATION, d.amount, on, by, donation=d, memo=_("捐赠：%(n)s") % {"n": d.donor_name})
+            {
+                "campaign_id": campaign.pk,
+                "fund_id": campaign.fund_id,
+                "org_path": campaign.org_path,
+                "donor_kind": spec.donor_kind,
+                "donor_membership_id": spec.donor_membership_id,
+                "donor_name": spec.donor_name,
+                "channel": spec.channel,
+                "external_ref": spec.external_ref,
+                "donated_at": spec.donated_at,
+                "amount": spec.amount,
+                "refunded": ZERO,
+                "matched": matched,
+                "match_refunded": ZERO,
+                "official_receipt_no": "",
+                "note": spec.note,
+                "created_by_id": by_id,
+                "created_at": now,
+            }
         )
-        if d.matched:
-            memo = _("配捐：%(p)s") % {"p": campaign.match_partner}
-            rows.append(_row(campaign, L.MATCH, d.matched, on, by, donation=d, memo=memo))
-    FundLedger.objects.bulk_create(rows, batch_size=2000)
-    gross = sum((d.amount for d in donations), Decimal("0"))
-    matched = sum((d.matched for d in donations), Decimal("0"))
+    ids = bulk_insert(Donation, rows, returning=True)
+    ledger = []
+    match_memo = _("配捐：%(p)s") % {"p": campaign.match_partner}
+    donation_memo = _("捐赠：%(n)s")
+    base = {"fund_id": campaign.fund_id, "org_path": campaign.org_path, "created_by_id": by_id, "at": now}
+    for pk, row in zip(ids, rows, strict=True):
+        on = timezone.localdate(row["donated_at"])
+        memo = (donation_memo % {"n": row["donor_name"]})[:200]
+        ledger.append({**base, "kind": L.DONATION, "amount": row["amount"], "on": on, "donation_id": pk, "memo": memo})
+        if row["matched"]:
+            ledger.append(
+                {
+                    **base,
+                    "kind": L.MATCH,
+                    "amount": row["matched"],
+                    "on": on,
+                    "donation_id": pk,
+                    "memo": match_memo[:200],
+                }
+            )
+    bulk_insert(FundLedger, ledger)
+    gross = sum((r["amount"] for r in rows), ZERO)
+    matched = sum((r["matched"] for r in rows), ZERO)
     Campaign.objects.filter(pk=campaign.pk).update(
-        raised=F("raised") + gross, matched=F("matched") + matched, donors=F("donors") + len(donations)
+        raised=F("raised") + gross, matched=F("matched") + matched, donors=F("donors") + len(rows)
     )
-    _move_fund(campaign.fund_id, gross + matched, donated=gross, matched=matched, donations_count=len(donations))
+    _move_fund(campaign.fund_id, gross + matched, donated=gross, matched=matched, donations_count=len(rows))
     campaign.raised += gross
     campaign.matched += matched
-    campaign.donors += len(donations)
-    refunds = [(d, spec.refund) for d, spec in zip(donations, sorted(specs, key=lambda s: s.donated_at), strict=True)]
-    refunded = book_refunds(campaign, [(d, r) for d, r in refunds if r > 0], acting_user=acting_user)
-    return donations, gross - refunded
+    campaign.donors += len(rows)
+    refunds = [
+        (Donation(pk=pk, amount=row["amount"], matched=row["matched"], donor_name=row["donor_name"]), spec.refund)
+        for pk, row, spec in zip(ids, rows, specs, strict=True)
+        if spec.refund > 0
+    ]
+    refunded = book_refunds(campaign, refunds, acting_user=acting_user)
+    return ids, gross - refunded
 
 
 def _row(campaign, kind, amount, on, by, *, memo, donation=None, reverses=None) -> FundLedger:
@@ -405,7 +428,8 @@ def do_record_donation(*, acting_user, campaign: Campaign, **fields) -> Donation
         and Donation.objects.filter(campaign=campaign, channel=spec.channel, external_ref=spec.external_ref).exists()
     ):
         raise ValidationError({"external_ref": _("该渠道的外部单号已登记过")})
-    (donation,), _net = book_donations(campaign, [spec], acting_user=acting_user)
+    (pk,), _net = book_donations(campaign, [spec], acting_user=acting_user)
+    donation = Donation.objects.get(pk=pk)
     _audit(
         acting_user,
         "charity.donation_record",

@@ -147,3 +147,23 @@ def test_file_errors_exit_2_and_book_nothing(tmp_path, campaign):
         call_command("import_donations", str(write(tmp_path, HEADER + GOOD)), "--campaign", "999999")
     assert error.value.returncode == 2
     assert not Donation.objects.exists()
+
+
+def test_the_recount_and_sweep_commands(tmp_path, campaign):
+    import io
+
+    from django.db.models import QuerySet
+
+    run(write(tmp_path, HEADER + GOOD), campaign)
+    out = io.StringIO()
+    call_command("charity_recount", "--check", stdout=out)
+    assert json.loads(out.getvalue()) == {"problems": [], "fixed": False}
+    QuerySet.update(Campaign.objects.filter(pk=campaign.pk), donors=0)
+    with pytest.raises(SystemExit):
+        call_command("charity_recount", "--check", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("charity_recount", stdout=out)
+    assert json.loads(out.getvalue())["fixed"] is True and Campaign.objects.get(pk=campaign.pk).donors == 4
+    out = io.StringIO()
+    call_command("charity_sweep", stdout=out)
+    assert json.loads(out.getvalue()) == {"released": 0, "confirmed": 0}
