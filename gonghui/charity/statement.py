@@ -222,14 +222,15 @@ def read_statement(path: str | Path, name: str | None = None):
     return table.rows, columns
 
 
-def _existing(campaign: Campaign, order_nos: list[str]) -> dict[str, Donation]:
+def _existing(campaign: Campaign, order_nos: list[str]) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """{order number: (donation id, amount, refunded)} of the orders already booked (plain tuples: a
+    re-import of 100,000 orders builds no model instances)."""
     found = {}
     for i in range(0, len(order_nos), 5000):
         chunk = order_nos[i : i + 5000]
-        for d in Donation.objects.filter(campaign=campaign, channel=ONLINE, external_ref__in=chunk).only(
-            "pk", "external_ref", "amount", "refunded", "matched", "match_refunded", "donor_name", "campaign_id"
-        ):
-            found[d.external_ref] = d
+        rows = Donation.objects.filter(campaign=campaign, channel=ONLINE, external_ref__in=chunk)
+        for ref, pk, amount, refunded in rows.values_list("external_ref", "pk", "amount", "refunded"):
+            found[ref] = (pk, amount, refunded)
     return found
 
 
@@ -286,7 +287,8 @@ def import_statement(path, *, campaign: Campaign, acting_user, dry_run: bool = F
         if new:
             book_donations(campaign, new, acting_user=acting_user)
         if refunds:
-            book_refunds(campaign, refunds, acting_user=acting_user)
+            rows = Donation.objects.select_for_update().in_bulk([pk for pk, _r in refunds])
+            book_refunds(campaign, [(rows[pk], r) for pk, r in refunds], acting_user=acting_user)
         audit.record(
             actor=acting_user,
             action="charity.statement_import",
