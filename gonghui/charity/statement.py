@@ -267,12 +267,12 @@ def import_statement(path, *, campaign: Campaign, acting_user, dry_run: bool = F
             if done is None:
                 new.append(spec)
                 continue
-            if done.amount != spec.amount:
-                result.rejected.append(
-                    Rejected(number, order_no, _("金额与已导入的同一订单不一致（%(a)s元）") % {"a": done.amount})
-                )
-            elif spec.refund > done.refunded:
-                refunds.append((done, spec.refund - done.refunded))
+            pk, amount, refunded = done
+            if amount != spec.amount:
+                reason = _("金额与已导入的同一订单不一致（%(a)s元）") % {"a": amount}
+                result.rejected.append(Rejected(number, order_no, reason))
+            elif spec.refund > refunded:
+                refunds.append((pk, spec.refund - refunded))
             else:
                 result.counts["duplicates"] += 1
         result.counts["created"] = len(new)
