@@ -7,6 +7,8 @@ from gonghui.accounts.auth import BearerTokenAuth, console_session_auth
 from gonghui.appeals.api import router as appeals_router
 from gonghui.benefits.api import router as benefits_router
 from gonghui.core.api import CachedSchemaNinjaAPI, install_error_handlers
+from gonghui.charity.api import router as charity_router
+from gonghui.core.api import install_error_handlers
 from gonghui.hardship.aid_api import router as aid_router
 from gonghui.hardship.api import router as hardship_router
 from gonghui.learning.api import certificates_router, courses_router, sessions_router, skills_router
@@ -74,3 +76,4 @@ api.add_router("/courses", courses_router)
 api.add_router("/sessions", sessions_router)
 api.add_router("/certificates", certificates_router)
 api.add_router("/members", skills_router)
+api.add_router("/charity", charity_router)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "gonghui.hardship",
     "gonghui.benefits",
     "gonghui.learning",
+    "gonghui.charity",
     "gonghui.appeals",
     "gonghui.stations",
     "gonghui.dashboards",

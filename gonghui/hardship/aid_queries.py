@@ -247,7 +247,10 @@ def timeline_items(archive: HardshipArchive) -> list[TimelineItem]:
 
 
 def full_timeline(archive: HardshipArchive) -> list[TimelineItem]:
-    """`hardship.queries.timeline` plus aid, payments and 便民服务 orders, in date order."""
+    """`hardship.queries.timeline` plus aid, payments, 便民服务 orders and what other apps register
+    (`hardship.timeline_sources`, e.g. charity grants), in date order."""
+    from gonghui.hardship import timeline_sources
     from gonghui.hardship.queries import timeline
 
-    return sorted(timeline(archive) + timeline_items(archive), key=lambda i: (i.on, i.sort_key))
+    items = timeline(archive) + timeline_items(archive) + timeline_sources.items_for(archive)
+    return sorted(items, key=lambda i: (i.on, i.sort_key))

@@ -6,6 +6,7 @@ from django.db import transaction
 from gonghui.accounts.actions import do_create_staff, do_grant_role, do_set_display_name
 from gonghui.accounts.models import Role, User
 from gonghui.demo import benefits as benefits_demo
+from gonghui.demo import charity as charity_demo
 from gonghui.demo.data import DEMO_PASSWORD, DEMO_USERS, PROVINCE, build_specs
 from gonghui.demo.hardship import load_demo_hardship
 from gonghui.demo.members import DEMO_MEMBER, load_demo_members
@@ -100,6 +101,7 @@ class Command(BaseCommand):
         benefits_demo.seed_demo(stdout=self.stdout)
         __import__("gonghui.demo.stations").demo.stations.seed_demo(stdout=self.stdout)
         __import__("gonghui.demo.learning").demo.learning.seed_demo(stdout=self.stdout)
+        charity_demo.seed_demo(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo logins (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in DEMO_USERS)

@@ -1,0 +1,42 @@
+from django.urls import path
+
+from gonghui.charity import views, views_wishes
+
+app_name = "charity"
+urlpatterns = [
+    path("", views.FundListView.as_view(), name="funds"),
+    path("funds/new/", views.FundCreateView.as_view(), name="fund_create"),
+    path("funds/<int:pk>/", views.FundDetailView.as_view(), name="fund"),
+    path("funds/<int:pk>/campaigns/new/", views.CampaignCreateView.as_view(), name="campaign_create"),
+    path("funds/<int:pk>/grants/new/", views.GrantCreateView.as_view(), name="grant_create"),
+    path("funds/<int:pk>/bank-file/", views.fund_bank_file, name="bank_file"),
+    path("campaigns/<int:pk>/", views.CampaignDetailView.as_view(), name="campaign"),
+    path("campaigns/<int:pk>/donations/new/", views.DonationCreateView.as_view(), name="donation_create"),
+    path("campaigns/<int:pk>/import/", views.StatementImportView.as_view(), name="import"),
+    path("campaigns/<int:pk>/<str:what>/", views.campaign_status, name="campaign_status"),
+    path("donations/", views.DonationListView.as_view(), name="donations"),
+    path("donations/<int:pk>/", views.DonationDetailView.as_view(), name="donation"),
+    path("donations/<int:pk>/refund/", views.RefundView.as_view(), name="refund"),
+    path("donations/<int:pk>/official/", views.OfficialReceiptView.as_view(), name="official_receipt"),
+    path("donations/<int:pk>/receipt/", views.donation_receipt, name="receipt"),
+    path("grants/", views.GrantListView.as_view(), name="grants"),
+    path("grants/<int:pk>/", views.GrantDetailView.as_view(), name="grant"),
+    path("grants/<int:pk>/<str:what>/", views.GrantStepView.as_view(), name="grant_step"),
+    path("wishes/", views_wishes.WishBoardView.as_view(), name="wishes"),
+    path("wishes/rounds/new/", views_wishes.RoundCreateView.as_view(), name="round_create"),
+    path("wishes/rounds/<int:pk>/post/", views_wishes.WishPostView.as_view(), name="wish_post"),
+    path("wishes/<int:pk>/", views_wishes.WishDetailView.as_view(), name="wish"),
+    path("wishes/<int:pk>/review/", views_wishes.WishReviewView.as_view(), name="wish_review"),
+    path("wishes/<int:pk>/claim/", views_wishes.WishClaimView.as_view(), name="wish_claim"),
+    path("wishes/<int:pk>/fulfil/", views_wishes.WishFulfilView.as_view(), name="wish_fulfil"),
+    path("wishes/<int:pk>/<str:what>/", views_wishes.wish_step, name="wish_step"),
+    path("volunteers/", views_wishes.VolunteerListView.as_view(), name="volunteers"),
+    path("volunteers/new/", views_wishes.VolunteerCreateView.as_view(), name="volunteer_create"),
+    path("volunteers/<int:pk>/", views_wishes.VolunteerDetailView.as_view(), name="volunteer"),
+    path("activities/new/", views_wishes.ActivityCreateView.as_view(), name="activity_create"),
+    path("activities/<int:pk>/", views_wishes.ActivityDetailView.as_view(), name="activity"),
+    path("activities/<int:pk>/signup/", views_wishes.activity_signup, name="activity_signup"),
+    path("signups/<int:pk>/hours/", views_wishes.signup_hours, name="signup_hours"),
+    path("stats/<str:code>/", views_wishes.OrgStatsView.as_view(), name="stats_org"),
+    path("stats/<str:code>/export/", views_wishes.org_stats_export, name="stats_export"),
+]
