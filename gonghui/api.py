@@ -14,6 +14,7 @@ from gonghui.hardship.api import router as hardship_router
 from gonghui.learning.api import certificates_router, courses_router, sessions_router, skills_router
 from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
 from gonghui.orgs.api import router as orgs_router
+from gonghui.stations.api import router as stations_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -46,3 +47,4 @@ api.add_router("/courses", courses_router)
 api.add_router("/sessions", sessions_router)
 api.add_router("/certificates", certificates_router)
 api.add_router("/members", skills_router)
+api.add_router("/stations", stations_router)

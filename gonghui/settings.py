@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "gonghui.benefits",
     "gonghui.learning",
     "gonghui.appeals",
+    "gonghui.stations",
     "gonghui.dashboards",
     "gonghui.demo",
 ]

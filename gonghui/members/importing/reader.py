@@ -1,108 +1,26 @@
-"""Reading a roster file (.xlsx, .xls, .ods through python-calamine; .csv in UTF-8 or GBK).
-
-The result is a `Table`: the header row as written, its row number, and every non-blank data
-row with its row number in the sheet (what a person sees in Excel, header = row 1 normally),
-so that errors and the report point at the right line.
+"""Reading a roster file (.xlsx, .xls, .ods through python-calamine; .csv in UTF-8 or GBK) with the
+shared reader of `core.tabular`: the roster's header row is the first with two known column names.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from gonghui.core.tabular import EXCEL_SUFFIXES, SUFFIXES, FileError, Table, decode, read_rows, to_table  # noqa: F401
 from gonghui.members.importing.columns import map_headers
-
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
-SUFFIXES = EXCEL_SUFFIXES | {".csv", ".txt"}
-HEADER_SEARCH_ROWS = 10
-
-
-class FileError(Exception):
-    """The file cannot be read as a roster (format, encoding, no header row)."""
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    header_row: int
-    rows: list[tuple[int, list]] = field(default_factory=list)
-    sheet_name: str = ""
 
 
 def read_table(path: str | Path, name: str | None = None) -> Table:
-    path = Path(path)
-    suffix = Path(name or path.name).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise FileError(_("不支持的文件类型“%(s)s”：请上传 .xlsx、.xls 或 .csv 文件") % {"s": suffix or "?"})
-    if suffix in EXCEL_SUFFIXES:
-        raw_rows, sheet = _read_excel(path)
-    else:
-        raw_rows, sheet = _read_csv(path.read_bytes()), ""
+    raw_rows, sheet = read_rows(path, name)
     return _to_table(raw_rows, sheet)
 
 
-def _read_excel(path: Path) -> tuple[list[list], str]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        return sheet.to_python(skip_empty_area=False), sheet.name
-    except Exception as error:  # calamine raises several error types for damaged or foreign files
-        raise FileError(
-            _("无法读取该Excel文件（%(e)s），请确认文件未损坏且未加密") % {"e": type(error).__name__}
-        ) from None
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise FileError(_("无法识别CSV文件的编码：请保存为 UTF-8 或 GBK 编码")) from None
-
-
-def _read_csv(data: bytes) -> list[list]:
-    text = decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as error:
-        raise FileError(_("CSV文件格式错误：%(e)s") % {"e": error}) from None
-
-
-def _blank(cell) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
 def _to_table(raw_rows: list[list], sheet: str) -> Table:
-    header_index = None
-    for i, row in enumerate(raw_rows[:HEADER_SEARCH_ROWS]):
-        found, _unknown = map_headers(row)
-        if len(found) >= 2:
-            header_index = i
-            break
-    if header_index is None:
-        raise FileError(_("在前10行中找不到表头：第一行应为列名，例如“姓名”“身份证号”“手机号”"))
-    headers = ["" if c is None else str(c).strip() for c in raw_rows[header_index]]
-    while headers and not headers[-1]:
-        headers.pop()
-    width = len(headers)
-    table = Table(headers=headers, header_row=header_index + 1, sheet_name=sheet)
-    for number, row in enumerate(raw_rows[header_index + 1 :], start=header_index + 2):
-        if all(_blank(c) for c in row):
-            continue
-        row = list(row[:width])
-        if len(row) < width:
-            row.extend([None] * (width - len(row)))
-        table.rows.append((number, row))
-    return table
+    return to_table(
+        raw_rows,
+        sheet,
+        lambda row: len(map_headers(row)[0]) >= 2,
+        _("在前10行中找不到表头：第一行应为列名，例如“姓名”“身份证号”“手机号”"),
+    )
