@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "gonghui.learning",
     "gonghui.appeals",
     "gonghui.stations",
+    "gonghui.jobs",
     "gonghui.dashboards",
     "gonghui.demo",
 ]
