@@ -18,6 +18,7 @@ urlpatterns = [
     path("members/", include("gonghui.members.urls")),
     path("m/benefits/", include(("gonghui.benefits.urls_portal", "benefits_portal"), namespace="benefits_portal")),
     path("m/learning/", include(("gonghui.learning.urls_portal", "learning_portal"), namespace="learning_portal")),
+    path("m/jobs/", include(("gonghui.jobs.urls_portal", "jobs_portal"), namespace="jobs_portal")),
     path("m/stations/", include(("gonghui.stations.urls_portal", "stations_portal"), namespace="stations_portal")),
     path("m/", include(("gonghui.members.urls_portal", "portal"), namespace="portal")),
     path("hardship/", include("gonghui.hardship.urls")),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("learning/", include("gonghui.learning.urls")),
     path("c/<str:serial>/", learning_public_certificate, name="certificate_verify"),
     path("stations/", include("gonghui.stations.urls")),
+    path("jobs/", include("gonghui.jobs.urls")),
     path("", include("gonghui.core.urls")),
     path("api/v1/", api.urls),
 ]

@@ -91,7 +91,9 @@ def me(membership: Membership) -> Actor:
 def give_skill(membership, name="急救（CPR+AED）", level=""):
     from gonghui.learning import actions_records
 
-    skill = actions_records.do_declare_skill(acting_user=me(membership), membership=membership, name=name, level=level)
+    skill = actions_records.do_declare_skill(
+        acting_user=me(membership), membership=membership, name=name, level=level, acquired_on=timezone.localdate()
+    )
     return actions_records.do_verify_skill(acting_user=SYSTEM, skill=skill, approve=True)
 
 
