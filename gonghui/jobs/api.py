@@ -7,8 +7,6 @@ applications on, record hires, and keep employers and placements. Every list is 
 scoped; errors use the one shape {"error": {"code", "message", "fields"}}.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 
@@ -252,7 +250,7 @@ def _application(a: Application, *, events=None) -> dict:
             {
                 "from_status": e.from_status,
                 "to_status": e.to_status,
-                "to_label": ApplicationStatus(e.to_status).label,
+                "to_label": str(ApplicationStatus(e.to_status).label),
                 "note": e.note,
                 "at": e.at,
             }
