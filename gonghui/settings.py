@@ -37,6 +37,7 @@ try:
     API_TOKEN_DAYS = env_int("GONGHUI_API_TOKEN_DAYS", 30, minimum=1)
     AXES_FAILURE_LIMIT = env_int("GONGHUI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
     AUDIT_BLOCK_SIZE = env_int("GONGHUI_AUDIT_BLOCK_SIZE", 5000, minimum=1)
+    LEARNING_CLAIM_HOURS = env_int("GONGHUI_LEARNING_CLAIM_HOURS", 24, minimum=1)
     TASK_BACKEND = env_choice("GONGHUI_TASK_BACKEND", "database", {"database", "immediate", "rq"})
     if TASK_BACKEND == "rq" and importlib.util.find_spec("django_tasks_rq") is None:
         raise SettingError("GONGHUI_TASK_BACKEND=rq needs the redis extra: pip install 'gonghui[redis]'")

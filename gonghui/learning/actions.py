@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -287,48 +287,72 @@ def do_enrol(*, acting_user, offering: Offering, membership: Membership, now=Non
     else:
         require(actor, MANAGE, offering.org_path, offering.org.name)
         channel = Enrolment.Channel.STAFF
-    now = now or timezone.now()
     if not hasattr(membership, "has_card"):
         membership = current_membership(membership.person_id) or membership
-    with transaction.atomic():
-        offering = Offering.objects.select_for_update().select_related("org").get(pk=offering.pk)
-        _refuse_state(offering, now)
-        verdict = verdict_for(offering, membership)
-        if not verdict:
-            raise ValidationError(_("不符合报名条件：%(r)s") % {"r": "；".join(verdict.reasons)})
-        existing = Enrolment.objects.filter(
-            offering=offering, person_id=membership.person_id, status__in=LIVE_ENROLMENT + (EnrolmentStatus.BARRED,)
-        ).first()
-        if existing is not None:
-            if existing.status == EnrolmentStatus.BARRED:
-                raise ValidationError(_("您已被取消本课程的报名资格：%(r)s") % {"r": existing.reason})
-            raise ValidationError(_("已报名，无需重复报名（当前：%(s)s）") % {"s": existing.get_status_display()})
-        seat = offering.seats_taken < offering.capacity
-        offering.arrivals += 1
-        if seat:
-            offering.seats_taken += 1
-        Offering.objects.filter(pk=offering.pk).update(seats_taken=offering.seats_taken, arrivals=offering.arrivals)
-        enrolment = Enrolment.objects.create(
-            offering=offering,
-            membership=membership,
-            person_id=membership.person_id,
-            org_path=offering.org_path,
-            province_id=membership.province_id,
-            status=EnrolmentStatus.ENROLLED if seat else EnrolmentStatus.WAITLISTED,
-            arrival=offering.arrivals,
-            channel=channel,
-            enrolled_at=now,
-            created_by=actor.user if actor.is_staff else None,
-        )
-        audit.record(
-            actor=actor,
-            action="learning.enrol" if seat else "learning.waitlist",
-            obj=enrolment,
-            object_label=f"{offering.title} #{enrolment.arrival}",
-            org=offering.org,
-            after={"member_no": membership.member_no, "status": enrolment.status, "arrival": enrolment.arrival},
-        )
+    # Everything that only reads happens before the offering's row is locked, so that the locked part
+    # (take a seat or a place in the queue, insert, audit, commit) stays as short as it can be.
+    offering = Offering.objects.select_related("org").get(pk=offering.pk)
+    _refuse_state(offering, now or timezone.now())
+    verdict = verdict_for(offering, membership)
+    if not verdict:
+        raise ValidationError(_("不符合报名条件：%(r)s") % {"r": "；".join(verdict.reasons)})
+    _refuse_existing(offering, membership)
+    try:
+        with transaction.atomic():
+            locked = (
+                Offering.objects.select_for_update()
+                .only("status", "capacity", "seats_taken", "arrivals", "enrol_opens_at", "enrol_closes_at")
+                .get(pk=offering.pk)
+            )
+            # The clock is read under the lock: arrival order and enrolment times agree.
+            now = now or timezone.now()
+            offering.status, offering.enrol_opens_at, offering.enrol_closes_at = (
+                locked.status,
+                locked.enrol_opens_at,
+                locked.enrol_closes_at,
+            )
+            _refuse_state(offering, now)
+            seat = locked.seats_taken < locked.capacity
+            arrival = locked.arrivals + 1
+            Offering.objects.filter(pk=offering.pk).update(
+                seats_taken=locked.seats_taken + (1 if seat else 0), arrivals=arrival
+            )
+            enrolment = Enrolment.objects.create(
+                offering=offering,
+                membership=membership,
+                person_id=membership.person_id,
+                org_path=offering.org_path,
+                province_id=membership.province_id,
+                status=EnrolmentStatus.ENROLLED if seat else EnrolmentStatus.WAITLISTED,
+                arrival=arrival,
+                channel=channel,
+                enrolled_at=now,
+                created_by=actor.user if actor.is_staff else None,
+            )
+            audit.record(
+                actor=actor,
+                action="learning.enrol" if seat else "learning.waitlist",
+                obj=enrolment,
+                object_label=f"{offering.title} #{arrival}",
+                org=offering.org,
+                after={"member_no": membership.member_no, "status": enrolment.status, "arrival": arrival},
+            )
+    except IntegrityError:
+        # The same member enrolling twice at the same moment: the one-live-enrolment constraint refuses
+        # the second, and its transaction (seat and arrival counters included) is rolled back.
+        _refuse_existing(offering, membership)
+        raise
     return EnrolResult(enrolment, waitlisted=not seat)
+
+
+def _refuse_existing(offering: Offering, membership: Membership) -> None:
+    existing = Enrolment.objects.filter(
+        offering=offering, person_id=membership.person_id, status__in=LIVE_ENROLMENT + (EnrolmentStatus.BARRED,)
+    ).first()
+    if existing is not None:
+        if existing.status == EnrolmentStatus.BARRED:
+            raise ValidationError(_("您已被取消本课程的报名资格：%(r)s") % {"r": existing.reason})
+        raise ValidationError(_("已报名，无需重复报名（当前：%(s)s）") % {"s": existing.get_status_display()})
 
 
 def _lock_enrolment(enrolment: Enrolment) -> tuple[Offering, Enrolment]:

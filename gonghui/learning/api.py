@@ -6,8 +6,6 @@ logged in to the portal (`PortalSession`: the course list for them, enrolling an
 themselves). `GET /certificates/{serial}` needs no login: anyone holding the QR may check it.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 
@@ -376,8 +374,8 @@ class CertificateOut(Schema):
     "/{serial}", auth=None, response={200: CertificateOut, 404: CertificateOut}, summary="证书核验（公开，无需登录）"
 )
 def verify_certificate(request, serial: str):
-    answer = queries.certificate_answer(queries.public_certificate(serial))
-    return (200 if answer["found"] else 404), answer
+    answer = queries.certificate_check(serial)
+    return Status(200 if answer["found"] else 404, answer)
 
 
 @skills_router.get(

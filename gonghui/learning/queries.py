@@ -3,6 +3,9 @@ evaluated), the member's skills record (the contract jobs and push match on), an
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -200,9 +203,66 @@ def stats_by_child(org) -> list[tuple]:
 
 
 def public_certificate(serial: str) -> Certificate | None:
-    if not isinstance(serial, str) or not 4 <= len(serial) <= 20 or not serial.isalnum():
+    if not _serial_ok(serial):
         return None
     return Certificate.objects.select_related("org", "offering").filter(serial=serial.upper()).first()
+
+
+def _serial_ok(serial) -> bool:
+    return isinstance(serial, str) and 4 <= len(serial) <= 20 and serial.isalnum()
+
+
+def _certificate_row_query():
+    from gonghui.members.api import PreparedQuery
+
+    return PreparedQuery(
+        lambda serial: Certificate.objects.filter(serial=serial).values_list(
+            "serial",
+            "kind",
+            "holder_masked",
+            "title",
+            "org__name",
+            "issued_on",
+            "hours",
+            "award",
+            "status",
+            "revoke_reason",
+        )[:1]
+    )
+
+
+_CERTIFICATE_ROW = None
+
+
+def certificate_check(serial: str) -> dict:
+    """The public answer for a serial, from one prepared, indexed query (the API's hot path)."""
+    global _CERTIFICATE_ROW  # noqa: PLW0603 (built once, after apps are ready)
+    if not _serial_ok(serial):
+        return certificate_answer(None)
+    if _CERTIFICATE_ROW is None:
+        _CERTIFICATE_ROW = _certificate_row_query()
+    row = _CERTIFICATE_ROW.first(serial.upper())
+    if row is None:
+        return certificate_answer(None)
+    serial, kind, holder, title, org_name, issued_on, hours, award, status, reason = row
+    if not isinstance(issued_on, dt.date):  # SQLite answers text
+        issued_on = dt.date.fromisoformat(str(issued_on))
+    valid = status == CertificateStatus.VALID
+    return {
+        "found": True,
+        "valid": valid,
+        "serial": serial,
+        "kind": str(Certificate.Kind(kind).label),
+        "holder": holder,
+        "title": title,
+        "org_name": org_name,
+        "issued_on": issued_on,
+        "hours": Decimal(str(hours)),
+        "award": award,
+        "status": str(CertificateStatus(status).label),
+        "revoked_reason": "" if valid else reason,
+        "message": "证书有效" if valid else "证书已撤销",
+    }
 
 
 def certificate_answer(certificate: Certificate | None) -> dict:

@@ -5,6 +5,8 @@ No personal data in URLs: course ids, certificate serials and session tokens onl
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,7 +21,7 @@ from gonghui.core.errors import error_fields, error_message
 from gonghui.learning import actions, actions_records, queries
 from gonghui.learning.forms import DeclareSkillForm
 from gonghui.learning.models import Category, Certificate, Enrolment, Session
-from gonghui.learning.states import LIVE_ENROLMENT, EnrolmentStatus
+from gonghui.learning.states import LIVE_ENROLMENT
 from gonghui.learning.views import certificate_context
 from gonghui.members.eligibility import describe
 from gonghui.members.portal import auth
@@ -55,6 +57,7 @@ def course_list(request):
     }
     rows = [(o, v, mine.get(o.pk)) for o, v in queries.with_verdicts(page.object_list, membership)]
     context = {"rows": rows, "page_obj": page, "categories": Category.choices, "category": category, "q": q}
+    context.update(member=request.member, querystring=urlencode({"category": category, "q": q}))
     return render(request, "learning/portal/list.html", context)
 
 
@@ -81,6 +84,7 @@ def course_page(request, pk):
         "sessions": offering.sessions.all(),
         "rule_text": describe(offering.rule),
         "now": timezone.now(),
+        "member": request.member,
     }
     return render(request, "learning/portal/course.html", context)
 
@@ -144,7 +148,7 @@ def mine(request):
         .order_by("-issued_on", "-pk"),
         "skills": queries.skills_of(membership, include_pending=True),
         "form": form,
-        "EnrolmentStatus": EnrolmentStatus,
+        "member": request.member,
     }
     return render(request, "learning/portal/mine.html", context)
 
@@ -172,7 +176,8 @@ def check_in(request, token):
             result = actions_records.do_check_in_qr(acting_user=_actor(request, membership), session=session)
         except ValidationError as error:
             messages.error(request, error_message(error))
-    return render(request, "learning/portal/checkin.html", {"session": session, "result": result})
+    context = {"session": session, "result": result, "member": request.member}
+    return render(request, "learning/portal/checkin.html", context)
 
 
 def public_certificate(request, serial):
