@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -99,8 +101,15 @@ def parse_nearest(params: NearestIn) -> tuple[float, float, str]:
     return (*geo.to_wgs(lat, lon, system), system)
 
 
+_FACILITY_NAMES: dict = {}
+
+
 def facility_names() -> dict[str, str]:
-    return dict(Facility.objects.values_list("code", "name"))
+    """Facility code → name, read at most once a minute per process (a tiny, rarely edited table)."""
+    now = time.monotonic()
+    if _FACILITY_NAMES.get("until", 0) < now:
+        _FACILITY_NAMES.update(names=dict(Facility.objects.values_list("code", "name")), until=now + 60)
+    return _FACILITY_NAMES["names"]
 
 
 def nearest_items(hits, system: str, names: dict[str, str]) -> list[dict]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import zoneinfo
 
 import chinese_calendar
@@ -127,6 +128,22 @@ def is_holiday(day: dt.date) -> bool:
     return name is not None
 
 
+_HOLIDAYS: dict[dt.date, tuple[bool, float]] = {}
+HOLIDAY_CACHE_SECONDS = 60.0
+
+
+def is_holiday_cached(day: dt.date) -> bool:
+    """`is_holiday` remembered for a minute per process: every nearest search asks it, and an admin's
+    calendar override may take a minute to show."""
+    now = time.monotonic()
+    hit = _HOLIDAYS.get(day)
+    if hit is None or hit[1] < now:
+        hit = (is_holiday(day), now + HOLIDAY_CACHE_SECONDS)
+        _HOLIDAYS.clear()
+        _HOLIDAYS[day] = hit
+    return hit[0]
+
+
 class Clock:
     """ "Now" in Shanghai for one request: the holiday question is asked once, not once per station."""
 
@@ -136,7 +153,7 @@ class Clock:
         local = (at or timezone.now()).astimezone(SHANGHAI)
         self.weekday = str(local.isoweekday())
         self.minute = local.hour * 60 + local.minute
-        self.holiday = is_holiday(local.date())
+        self.holiday = is_holiday_cached(local.date())
 
     def is_open(self, hours: dict) -> bool:
         spans = hours.get("holiday") if self.holiday and "holiday" in hours else hours.get(self.weekday, [])

@@ -97,6 +97,7 @@ class Command(BaseCommand):
         __import__("gonghui.demo.appeals").demo.appeals.load_demo_appeals(province, stdout=self.stdout)
         benefits_demo.seed_demo(stdout=self.stdout)
         __import__("gonghui.demo.learning").demo.learning.seed_demo(stdout=self.stdout)
+        __import__("gonghui.demo.stations").demo.stations.seed_demo(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo logins (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in DEMO_USERS)
