@@ -117,7 +117,7 @@ def _posts(today):
         },
         {
             "title": CPR_POST,
-            "description": "协助社区急救站点巡查 AED、组织应急演练，持急救（CPR+AED）结业证书者优先上岗。见习期三个月。",
+            "description": "协助社区急救站点巡查 AED、组织应急演练；持急救（CPR+AED）结业证书者优先。见习三个月。",
             "job_type": "trainee",
             "skills": [{"name": CPR_SKILL, "level": ""}],
             "openings": 5,
@@ -147,7 +147,7 @@ def _posts(today):
 
 @transaction.atomic
 def _seed() -> dict:
-    from gonghui.jobs import actions, actions_apply, actions_fairs
+    from gonghui.jobs import actions, actions_fairs
     from gonghui.jobs.models import Employer
     from gonghui.orgs.models import Org
 
