@@ -7,7 +7,7 @@ from gonghui.jobs.models import Availability, JobType, WageUnit
 from gonghui.jobs.states import ApplicationStatus
 from gonghui.people.choices import SKILL_LEVELS, WorkerType
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 LEVELS = [("", _("不限等级")), *((v, v) for v in SKILL_LEVELS)]
 
