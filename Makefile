@@ -42,8 +42,8 @@ test: install-test lint check
 	scripts/run-tests
 
 # Every benchmark of DESIGN.md §7; each rewrites its own section of docs/benchmarks.md.
-BENCHMARKS = run cards import_roster members_search sla_sweep voucher_claims learning
-BENCHMARKS = run cards import_roster members_search sla_sweep voucher_claims stations
+
+BENCHMARKS = run cards import_roster members_search sla_sweep voucher_claims learning stations jobs
 
 bench: install-test
 	@for b in $(BENCHMARKS); do echo "==> benchmarks.$$b"; $(BIN)/python -m benchmarks.$$b || exit 1; done
