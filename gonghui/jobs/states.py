@@ -1,15 +1,15 @@
 """Jobs state machines (DESIGN.md §3.4): employers, posts, applications and job fairs."""
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from gonghui.core.actionkit import StateMachine
 
 
 class EmployerStatus(models.TextChoices):
-    REGISTERED = "registered", _lazy("待审核")
-    APPROVED = "approved", _lazy("已审核")
-    SUSPENDED = "suspended", _lazy("已暂停")
+    REGISTERED = "registered", gettext_lazy("待审核")
+    APPROVED = "approved", gettext_lazy("已审核")
+    SUSPENDED = "suspended", gettext_lazy("已暂停")
 
 
 EMPLOYER = StateMachine(
@@ -23,12 +23,12 @@ EMPLOYER = StateMachine(
 
 
 class PostStatus(models.TextChoices):
-    DRAFT = "draft", _lazy("草稿")
-    IN_REVIEW = "in_review", _lazy("待审核")
-    PUBLISHED = "published", _lazy("招聘中")
-    FILLED = "filled", _lazy("已招满")
-    EXPIRED = "expired", _lazy("已过期")
-    WITHDRAWN = "withdrawn", _lazy("已撤回")
+    DRAFT = "draft", gettext_lazy("草稿")
+    IN_REVIEW = "in_review", gettext_lazy("待审核")
+    PUBLISHED = "published", gettext_lazy("招聘中")
+    FILLED = "filled", gettext_lazy("已招满")
+    EXPIRED = "expired", gettext_lazy("已过期")
+    WITHDRAWN = "withdrawn", gettext_lazy("已撤回")
 
 
 POST = StateMachine(
@@ -45,13 +45,13 @@ POST = StateMachine(
 
 
 class ApplicationStatus(models.TextChoices):
-    APPLIED = "applied", _lazy("已投递")
-    VIEWED = "viewed", _lazy("已查看")
-    INTERVIEW = "interview", _lazy("邀请面试")
-    OFFERED = "offered", _lazy("拟录用")
-    HIRED = "hired", _lazy("已录用")
-    DECLINED = "declined", _lazy("未录用")
-    WITHDRAWN = "withdrawn", _lazy("已撤回")
+    APPLIED = "applied", gettext_lazy("已投递")
+    VIEWED = "viewed", gettext_lazy("已查看")
+    INTERVIEW = "interview", gettext_lazy("邀请面试")
+    OFFERED = "offered", gettext_lazy("拟录用")
+    HIRED = "hired", gettext_lazy("已录用")
+    DECLINED = "declined", gettext_lazy("未录用")
+    WITHDRAWN = "withdrawn", gettext_lazy("已撤回")
 
 
 # An application still in play: the member may not apply to the same post again meanwhile.
@@ -93,9 +93,9 @@ APPLICATION = StateMachine(
 
 
 class FairStatus(models.TextChoices):
-    PLANNED = "planned", _lazy("筹备中")
-    OPEN = "open", _lazy("进行中")
-    CLOSED = "closed", _lazy("已结束")
+    PLANNED = "planned", gettext_lazy("筹备中")
+    OPEN = "open", gettext_lazy("进行中")
+    CLOSED = "closed", gettext_lazy("已结束")
 
 
 FAIR = StateMachine(
