@@ -127,7 +127,7 @@ class _Mapped:
 
 
 class JobFilter(Schema):
-    q: str = Field("", max_length=40, description="关键词：岗位名称或描述")
+    q: str = Field("", max_length=40, description="关键词：岗位名称或技能要求")
     type: str = Field("", description="用工类型：full_time/part_time/gig_daily/trainee/seasonal")
     near_lat: float | None = Field(None, description="搜索点纬度（WGS-84）")
     near_lon: float | None = Field(None, description="搜索点经度（WGS-84）")

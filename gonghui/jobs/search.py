@@ -1,4 +1,4 @@
-"""Members' job search: keyword, type, distance from a point, wage floor and skills, on SQLite and
+"""Members' job search: keyword (title and required skills), type, distance from a point, wage floor and skills, on SQLite and
 PostgreSQL without PostGIS.
 
 With a point and a radius, the database answers a latitude/longitude box through the
@@ -59,10 +59,11 @@ def open_posts(on: dt.date | None = None):
     return JobPost.objects.filter(status=PostStatus.PUBLISHED, deadline__gte=on or timezone.localdate())
 
 
-def filtered(query: Query, on: dt.date | None = None):
-    qs = open_posts(on)
+def filtered(query: Query, on: dt.date | None = None, *, deadline_in_sql: bool = True):
+    qs = open_posts(on) if deadline_in_sql else JobPost.objects.filter(status=PostStatus.PUBLISHED)
     if query.q:
-        qs = qs.filter(Q(title__icontains=query.q) | Q(description__icontains=query.q))
+        # The title and the required skills (both in the search index), not the description.
+        qs = qs.filter(Q(title__icontains=query.q) | Q(skill_names__icontains=query.q))
     if query.job_type:
         qs = qs.filter(job_type=query.job_type)
     if query.skills:
@@ -83,12 +84,18 @@ class Results:
     def __init__(self, query: Query, on: dt.date | None = None):
         self.query = query
         self.distances: dict[int, float] = {}
-        qs = filtered(query, on)
         if query.near:
+            # The deadline is checked here, not in SQL: with `deadline >=` in the query SQLite's planner
+            # (no statistics) may walk the (status, deadline) index over every published post instead
+            # of the (status, lat, lon) box.
+            on = on or timezone.localdate()
+            qs = filtered(query, on, deadline_in_sql=False)
             radius_m = min(query.radius_km or MAX_RADIUS_KM, MAX_RADIUS_KM) * 1000.0
-            rows = qs.filter(_box(query.lat, query.lon, radius_m)).values_list("id", "lat", "lon")
+            rows = qs.filter(_box(query.lat, query.lon, radius_m)).values_list("id", "lat", "lon", "deadline")
             ranked = []
-            for pk, lat, lon in rows:
+            for pk, lat, lon, deadline in rows:
+                if deadline < on:
+                    continue
                 d = geo.haversine_m(query.lat, query.lon, lat, lon)
                 if d <= radius_m:
                     ranked.append((d, pk))
@@ -98,7 +105,7 @@ class Results:
             self.queryset = None
         else:
             self.ids = None
-            self.queryset = qs.select_related(*RELATED).order_by("-published_at", "-id")
+            self.queryset = filtered(query, on).select_related(*RELATED).order_by("-published_at", "-id")
 
     def count(self) -> int:
         return len(self.ids) if self.ids is not None else self.queryset.count()
@@ -130,7 +137,7 @@ def brute_force(query: Query, posts, on: dt.date | None = None) -> list[int]:
     for p in posts:
         if p.status != PostStatus.PUBLISHED or p.deadline < on:
             continue
-        if query.q and query.q.lower() not in (p.title + "\n" + p.description).lower():
+        if query.q and query.q.lower() not in (p.title + "\n" + p.skill_names).lower():
             continue
         if query.job_type and p.job_type != query.job_type:
             continue

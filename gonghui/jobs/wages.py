@@ -1,9 +1,9 @@
 """Wages: the local minimum wage a post is checked against, and the monthly equivalent of a wage.
 
 The minimum wage table is per division and effective date; a district without its own row uses its
-city's, then its province's (the same fallback as the hardship 低保 lines, written here because jobs
-does not import hardship). Monthly equivalents use the statutory 21.75 paid days a month and an
-8-hour day; piece rates have none (they are not compared and not averaged).
+city's, then its province's (the fallback of the hardship 低保 lines; jobs does not import hardship, so
+the chain is the members app's). Monthly equivalents use the statutory 21.75 paid days a month and
+an 8-hour day; piece rates have none (they are not compared and not averaged).
 """
 
 from __future__ import annotations
@@ -16,24 +16,12 @@ from django.utils.translation import gettext as _
 
 from gonghui.jobs.models import MinimumWage, WageUnit, plain
 
+# 440305001 → 440305, 440300, 440000: the members app's chain (the same fallback as hardship's 低保 lines).
+from gonghui.members.routing import _division_chain as division_chain
+
 DAYS_PER_MONTH = Decimal("21.75")
 HOURS_PER_DAY = Decimal("8")
 CENT = Decimal("0.01")
-
-
-def division_chain(code: str) -> list[str]:
-    """Division codes to try, most specific first: 440305001 → 440305, 440300, 440000."""
-    code = (code or "").strip()
-    chain: list[str] = []
-    if len(code) == 9:
-        chain.append(code)
-        code = code[:6]
-    if len(code) != 6 or not code.isdigit():
-        return chain
-    for candidate in (code, code[:4] + "00", code[:2] + "0000"):
-        if candidate not in chain:
-            chain.append(candidate)
-    return chain
 
 
 def monthly_equivalent(amount: Decimal | None, unit: str) -> Decimal | None:

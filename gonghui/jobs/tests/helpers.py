@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 from itertools import count
 
-from django.test import Client
 from django.utils import timezone
 
 from gonghui.core.actionkit import Actor
@@ -14,6 +13,7 @@ from gonghui.core.models import AuditEntry
 from gonghui.core.testing import make_uscc
 from gonghui.jobs import actions
 from gonghui.jobs.models import JobPost
+from gonghui.learning.tests.helpers import member_client  # noqa: F401  (portal clients, shared)
 from gonghui.members.models import Membership
 from gonghui.members.schemas import mask_name
 
@@ -95,15 +95,6 @@ def give_skill(membership, name="急救（CPR+AED）", level=""):
         acting_user=me(membership), membership=membership, name=name, level=level, acquired_on=timezone.localdate()
     )
     return actions_records.do_verify_skill(acting_user=SYSTEM, skill=skill, approve=True)
-
-
-def member_client(membership) -> Client:
-    client = Client()
-    session = client.session
-    session["member_mobile"] = membership.person.mobile
-    session["member_person_id"] = membership.person.pk
-    session.save()
-    return client
 
 
 def reload(obj):
