@@ -1,5 +1,5 @@
-"""Members' job search: keyword (title and required skills), type, distance from a point, wage floor and skills, on SQLite and
-PostgreSQL without PostGIS.
+"""Members' job search: keyword (title and required skills), type, distance from a point, wage floor
+and skills, on SQLite and PostgreSQL without PostGIS.
 
 With a point and a radius, the database answers a latitude/longitude box through the
 `(status, lat, lon)` index (`stations.geo.bounding_box` gives a box that holds every point within
