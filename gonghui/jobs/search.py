@@ -2,8 +2,9 @@
 and skills, on SQLite and PostgreSQL without PostGIS.
 
 With a point and a radius, the database answers a latitude/longitude box through the
-`(status, lat, lon)` index (`stations.geo.bounding_box` gives a box that holds every point within
-the radius), the other filters narrow it in the same query, and Python keeps the rows whose
+`(status, lat_band, lon, …)` covering index — one seek per 0.1° latitude band, then the longitude
+range (`stations.geo.bounding_box` gives a box that holds every point within the radius) — the
+other filters narrow it in the same query from the index alone, and Python keeps the rows whose
 great-circle distance (`stations.geo.haversine_m`) is within the radius, nearest first. Only ids and
 coordinates travel for the candidates; the page's posts are then read by id. Without a point, the
 newest published posts come first. `brute_force` is the reference the tests compare against.
@@ -12,6 +13,7 @@ newest published posts come first. `brute_force` is the reference the tests comp
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -45,7 +47,10 @@ class Query:
 
 def _box(lat: float, lon: float, radius_m: float) -> Q:
     lat_min, lat_max, lon_ranges = geo.bounding_box(lat, lon, radius_m)
-    q = Q(lat__gte=lat_min, lat__lte=lat_max)
+    # Every 0.1° band the box touches, one either side: the database computes the band with its own
+    # rounding (SQLite truncates, PostgreSQL rounds), and the exact latitude range follows anyway.
+    bands = list(range(math.floor(lat_min * 10) - 1, math.ceil(lat_max * 10) + 2))
+    q = Q(lat_band__in=bands, lat__gte=lat_min, lat__lte=lat_max)
     if lon_ranges != [(-180.0, 180.0)]:
         lon_q = Q()
         for lo, hi in lon_ranges:
@@ -87,7 +92,7 @@ class Results:
         if query.near:
             # The deadline is checked here, not in SQL: with `deadline >=` in the query SQLite's planner
             # (no statistics) may walk the (status, deadline) index over every published post instead
-            # of the (status, lat, lon) box.
+            # of the box.
             on = on or timezone.localdate()
             qs = filtered(query, on, deadline_in_sql=False)
             radius_m = min(query.radius_km or MAX_RADIUS_KM, MAX_RADIUS_KM) * 1000.0

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.models import TimeStampedModel
@@ -59,6 +61,11 @@ class JobPost(TimeStampedModel):
     remote = models.BooleanField(_("远程/不限地点"), default=False)
     lat = models.FloatField(_("纬度（WGS-84）"), null=True, blank=True)
     lon = models.FloatField(_("经度（WGS-84）"), null=True, blank=True)
+    # A 0.1° latitude band (≈ 11 km), computed by the database: the nearby search seeks each band of its
+    # box in the index and scans only the box's longitude range there (see `search.py`).
+    lat_band = models.GeneratedField(
+        expression=Cast(F("lat") * 10, models.IntegerField()), output_field=models.IntegerField(), db_persist=True
+    )
     division_code = models.CharField(_("工作地行政区划"), max_length=12)
     address = models.CharField(_("工作地点"), max_length=200, blank=True)
     hours = models.CharField(_("工作时间"), max_length=100, blank=True)
@@ -92,11 +99,22 @@ class JobPost(TimeStampedModel):
         verbose_name = _("招聘岗位")
         verbose_name_plural = _("招聘岗位")
         indexes = [
-            # The nearby search: published posts in a latitude range, and every column the search
+            # The nearby search: published posts in a latitude band and longitude range, and every column the search
             # filters on after it, so that SQLite and PostgreSQL answer from the index alone (no row
             # lookups for the thousands of posts in a city-sized box).
             models.Index(
-                fields=["status", "lat", "lon", "deadline", "job_type", "wage_monthly", "skill_names", "title", "id"],
+                fields=[
+                    "status",
+                    "lat_band",
+                    "lon",
+                    "lat",
+                    "deadline",
+                    "job_type",
+                    "wage_monthly",
+                    "skill_names",
+                    "title",
+                    "id",
+                ],
                 name="jpost_near_idx",
             ),
             models.Index(fields=["status", "deadline"], name="jpost_status_deadline_idx"),
