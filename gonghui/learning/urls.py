@@ -19,4 +19,5 @@ urlpatterns = [
     path("skills/<int:pk>/verify/", views.skill_verify, name="skill_verify"),
     path("stats/<str:code>/", views.StatsView.as_view(), name="stats_org"),
     path("workflows/", views.WorkflowsView.as_view(), name="workflows"),
+    path("requests/<int:pk>/decide/", views.course_request_decide, name="course_request_decide"),
 ]

@@ -460,3 +460,40 @@ class WorkflowsView(LoginRequiredMixin, TemplateView):
             contests=Contest.objects.restrict(user, VIEW).select_related("offering").prefetch_related("entries")[:50],
         )
         return context
+
+
+@login_required
+@require_POST
+def course_request_decide(request, pk):
+    """Approve a 送课上门 request (a draft course for that workplace, to schedule and publish) or decline it."""
+    import datetime as dt
+
+    from gonghui.learning.actions_workflows import do_decide_course_request
+    from gonghui.learning.models import CourseRequest
+
+    course_request = access_object(
+        CourseRequest.objects.select_related("owner", "requester"), request.user, VIEW, pk=pk
+    )
+    approve = request.POST.get("decision") == "approve"
+    now = timezone.now()
+    data = {
+        "venue": _("%(org)s（送课上门）") % {"org": course_request.requester.name},
+        "enrol_opens_at": now,
+        "enrol_closes_at": now + dt.timedelta(days=7),
+    }
+    try:
+        decided = do_decide_course_request(
+            acting_user=request.user,
+            request=course_request,
+            approve=approve,
+            data=data,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, error_message(error))
+        return redirect("learning:workflows")
+    if approve:
+        messages.success(request, _("已批准：课程草稿已建好，请安排课次并发布"))
+        return redirect("learning:offering", decided.offering_id)
+    messages.success(request, _("已回复申请工会：未批准"))
+    return redirect("learning:workflows")

@@ -188,3 +188,41 @@ def public_certificate(request, serial):
     if certificate is not None:
         context.update(certificate_context(request, certificate))
     return render(request, "learning/verify.html", context, status=200 if certificate else 404)
+
+
+@auth.member_required(person=True)
+def surveys(request):
+    """Open needs surveys of the member's unions: vote for the courses they want (POST: one vote)."""
+    from gonghui.learning.actions_workflows import do_vote
+    from gonghui.learning.models import Proposal, Survey, Vote
+
+    membership = _membership(request)
+    if membership is None:
+        return redirect("portal:home")
+    if request.method == "POST":
+        proposal = (
+            Proposal.objects.select_related("survey__org")
+            .filter(
+                pk=request.POST.get("proposal") or 0, survey__org_path__in=queries.ancestor_paths(membership.org_path)
+            )
+            .first()
+        )
+        if proposal is None:
+            raise Http404
+        try:
+            do_vote(acting_user=_actor(request, membership), proposal=proposal, membership=membership)
+            messages.success(request, _("已投票：%(t)s") % {"t": proposal.title})
+        except ValidationError as error:
+            messages.error(request, error_message(error))
+        return redirect("learning_portal:surveys")
+    open_surveys = (
+        Survey.objects.filter(
+            org_path__in=queries.ancestor_paths(membership.org_path), status="open", closes_at__gt=timezone.now()
+        )
+        .select_related("org")
+        .prefetch_related("proposals")
+        .order_by("closes_at")
+    )
+    voted = set(Vote.objects.filter(person_id=membership.person_id).values_list("proposal_id", flat=True))
+    context = {"surveys": open_surveys, "voted": voted, "member": request.member}
+    return render(request, "learning/portal/surveys.html", context)

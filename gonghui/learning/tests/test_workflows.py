@@ -171,3 +171,68 @@ def test_editing_a_published_offering_is_limited_and_audited(tree):
     actions.do_edit_offering(acting_user=SYSTEM, offering=course, data={"teacher": "新老师"})
     assert reload(course).teacher == "新老师"
     assert entries("learning.offering_edit")[0].after == {"teacher": "新老师"}
+
+
+def test_members_vote_in_the_portal_and_staff_see_the_results_in_their_subtree(tree, personas, client_for):
+    from gonghui.learning.tests.helpers import member_client
+
+    survey = actions_workflows.do_create_survey(
+        acting_user=personas.own,
+        org=tree.district,
+        title="春季开什么课",
+        closes_at=timezone.now() + dt.timedelta(days=3),
+        proposals=[("Excel", "work"), ("摄影", "life")],
+    )
+    photo = survey.proposals.get(title="摄影")
+    member = make_member(tree.grassroots)
+    client = member_client(member)
+    assert "春季开什么课" in client.get("/m/learning/surveys/").content.decode()
+    client.post("/m/learning/surveys/", {"proposal": photo.pk})
+    assert reload(photo).votes == 1
+    page = client.post("/m/learning/surveys/", {"proposal": photo.pk}, follow=True).content.decode()
+    assert "您已为这门课程投过票" in page and reload(photo).votes == 1
+    stranger = member_client(make_member(tree.sibling_grassroots))
+    assert "春季开什么课" not in stranger.get("/m/learning/surveys/").content.decode()
+    assert stranger.post("/m/learning/surveys/", {"proposal": photo.pk}).status_code == 404
+    for _name, user in personas.allowed():
+        assert "摄影 — 1 票" in client_for(user).get("/learning/workflows/").content.decode()
+    for _name, user in personas.refused():
+        assert "春季开什么课" not in client_for(user).get("/learning/workflows/").content.decode()
+
+
+def test_the_calendar_and_the_skills_queue_follow_the_four_personas(tree, personas, client_for):
+    course = make_offering(tree.district)
+    m = make_member(tree.grassroots)
+    actions_records.do_declare_skill(acting_user=me(m), membership=m, name="焊工", acquired_on=dt.date(2024, 1, 1))
+    month = timezone.localtime(course.sessions.first().starts_at).strftime("%Y-%m")
+    for _name, user in personas.allowed():
+        client = client_for(user)
+        assert course.title in client.get(f"/learning/calendar/?month={month}").content.decode()
+        assert "焊工" in client.get("/learning/skills/").content.decode()
+    for _name, user in personas.refused():
+        client = client_for(user)
+        assert course.title not in client.get(f"/learning/calendar/?month={month}").content.decode()
+        assert "焊工" not in client.get("/learning/skills/").content.decode()
+    assert client_for(personas.own).get("/learning/calendar/?month=bad").status_code == 200
+
+
+def test_the_owning_org_approves_a_workplace_request_from_the_console(tree, personas, client_for):
+    from gonghui.core.testing import make_staff
+    from gonghui.learning.models import CourseRequest
+
+    request = actions_workflows.do_request_course(
+        acting_user=make_staff("workplace2", tree.grassroots),
+        requester=tree.grassroots,
+        topic="叉车安全操作",
+        category="safety",
+        headcount=25,
+        preferred_dates="下月",
+    )
+    url = f"/learning/requests/{request.pk}/decide/"
+    assert client_for(personas.sibling).post(url, {"decision": "approve"}).status_code == 404
+    page = client_for(personas.own).post(url, {"decision": "reject"}, follow=True).content.decode()
+    assert "不批准时请说明原因" in page and reload(request).status == "requested"
+    response = client_for(personas.own).post(url, {"decision": "approve"})
+    request = CourseRequest.objects.get(pk=request.pk)
+    assert request.status == "approved" and response.url == f"/learning/{request.offering_id}/"
+    assert request.offering.status == "draft" and "送课上门" in request.offering.venue
