@@ -28,9 +28,38 @@ START_RADIUS_M = 2_000.0
 WHOLE_EARTH_M = geo.EARTH_RADIUS_M * 3.1416
 
 
+@dataclass(frozen=True)
+class KindRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search answer shows of a station (read in one plain query, not as model instances)."""
+
+    id: int
+    code: str
+    name: str
+    lat: float
+    lon: float
+    address: str
+    facilities: str
+    hours: dict
+    kind: KindRef
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def facility_codes(self) -> list[str]:
+        return [c for c in self.facilities.split(",") if c]
+
+
 @dataclass
 class Hit:
-    station: Station
+    station: Found
     distance_m: float
     open_now: bool
 
@@ -98,8 +127,20 @@ def nearest(
                 break
             # Grow by the area still missing (the count grows with r²), at least ×2, at most ×8.
             radius *= min(8.0, max(2.0, 1.3 * math.sqrt(k / max(len(within), 1))))
-    best = heapq.nsmallest(k, within)
-    stations = Station.objects.select_related("kind").in_bulk([pk for _d, pk in best])
-    return [
-        Hit(stations[pk], d, open_now or clock.is_open(stations[pk].hours or {})) for d, pk in best if pk in stations
-    ]
+        best = heapq.nsmallest(k, within)
+        stations = _fetch(cursor, [pk for _d, pk in best])
+    return [Hit(stations[pk], d, open_now or clock.is_open(stations[pk].hours)) for d, pk in best if pk in stations]
+
+
+def _fetch(cursor, ids: list[int]) -> dict[int, Found]:
+    if not ids:
+        return {}
+    table = connection.ops.quote_name(Station._meta.db_table)
+    kinds = connection.ops.quote_name(StationKind._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    cursor.execute(
+        f"SELECT s.id, s.code, s.name, s.lat, s.lon, s.address, s.facilities, s.hours, k.code, k.name "
+        f"FROM {table} s JOIN {kinds} k ON k.id = s.kind_id WHERE s.id IN ({marks})",
+        ids,
+    )
+    return {row[0]: Found(*row[:7], _hours(row[7]), KindRef(row[8], row[9])) for row in cursor.fetchall()}

@@ -122,3 +122,20 @@ def test_it_counts_stations_per_org_of_the_subtree_and_exports_xlsx(tree, person
     rows = list(load_workbook(io.BytesIO(data)).active.values)
     total = rows[-1]
     assert total[0] == "合计" and total[1] == 2
+
+
+def test_it_imports_an_uploaded_list_and_shows_row_errors(tree, personas, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    header = "名称,类型,地址,行政区划代码,经度,纬度\n"
+    url = reverse("stations:import") + f"?org={tree.district.code}"
+    client = client_for(personas.own)
+    bad = SimpleUploadedFile("s.csv", (header + "甲站,太空站,某路,440305,113.9,22.5\n").encode())
+    text = client.post(url, {"file": bad, "org": tree.district.code}).content.decode()
+    assert "站点类型“太空站”不存在" in text and not Station.objects.exists()
+    good = SimpleUploadedFile("s.csv", (header + "乙站,零工驿站,某路,440305,113.9,22.5\n").encode("gbk"))
+    text = client.post(url, {"file": good, "org": tree.district.code}).content.decode()
+    assert "已导入" in text and Station.objects.get().name == "乙站"
+    other = SimpleUploadedFile("s.csv", (header + "丙站,零工驿站,某路,440305,113.9,22.5\n").encode())
+    response = client_for(personas.sibling).post(url, {"file": other, "org": tree.district.code})
+    assert response.status_code == 404 and Station.objects.count() == 1
