@@ -71,6 +71,7 @@ def _employer(district):
 
 def _load_posts(district, employer, n: int) -> None:
     from gonghui.jobs.models import JobPost
+    from gonghui.jobs.models.posts import band
 
     existing = JobPost.objects.count()
     rng = random.Random(existing + 1)
@@ -98,6 +99,7 @@ def _load_posts(district, employer, n: int) -> None:
                 wage_unit="month",
                 wage_monthly=wage,
                 lat=lat,
+                lat_band=band(lat),
                 lon=lon,
                 division_code="440305",
                 deadline=deadline,
@@ -146,7 +148,7 @@ def _board_queries(district, employer, count: int, start: int) -> tuple[int, flo
     post = JobPost.objects.create(
         title=f"看板岗位{count}", description="看板", job_type="full_time", employer=employer, openings=count,
         wage_min=Decimal("5000"), wage_max=Decimal("6000"), wage_unit="month", wage_monthly=Decimal("5000"),
-        lat=22.54, lon=113.93, division_code="440305", deadline=dt.date.today() + dt.timedelta(days=30),
+        lat=22.54, lon=113.93, lat_band=225, division_code="440305", deadline=dt.date.today() + dt.timedelta(days=30),
         org=district, org_path=district.path, status="published",
     )  # fmt: skip
     now = timezone.now()

@@ -21,6 +21,7 @@ from gonghui.core.actionkit import require, staff_user
 from gonghui.core.validators import validate_uscc
 from gonghui.jobs import validation as v
 from gonghui.jobs.models import Employer, JobPost, JobType, MinimumWage, WageUnit, plain
+from gonghui.jobs.models.posts import band
 from gonghui.jobs.states import EMPLOYER, POST, EmployerStatus, PostStatus
 from gonghui.jobs.wages import minimum_wage, monthly_equivalent
 from gonghui.orgs.models import Org
@@ -267,6 +268,7 @@ def _clean_post(post: JobPost, data: dict) -> None:
     post.lat, post.lon = v.coordinates(data, errors, required=not post.remote)
     if post.remote:
         post.lat = post.lon = None
+    post.lat_band = band(post.lat)
     post.division_code = v.division(data, errors)
     post.address = v.text(data, "address", 200, errors, required=False)
     post.hours = v.text(data, "hours", 100, errors, required=False)

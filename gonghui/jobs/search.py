@@ -47,9 +47,8 @@ class Query:
 
 def _box(lat: float, lon: float, radius_m: float) -> Q:
     lat_min, lat_max, lon_ranges = geo.bounding_box(lat, lon, radius_m)
-    # Every 0.1° band the box touches, one either side: the database computes the band with its own
-    # rounding (SQLite truncates, PostgreSQL rounds), and the exact latitude range follows anyway.
-    bands = list(range(math.floor(lat_min * 10) - 1, math.ceil(lat_max * 10) + 2))
+    # Every 0.1° band the box touches (`posts.band`); the exact latitude range follows in the same query.
+    bands = list(range(math.floor(lat_min * 10), math.floor(lat_max * 10) + 1))
     q = Q(lat_band__in=bands, lat__gte=lat_min, lat__lte=lat_max)
     if lon_ranges != [(-180.0, 180.0)]:
         lon_q = Q()

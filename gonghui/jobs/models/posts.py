@@ -1,9 +1,9 @@
 """Job posts (招聘岗位) and what a post needs: its type, wage unit and the skills it asks for."""
 
+import math
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F
-from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.models import TimeStampedModel
@@ -12,6 +12,11 @@ from gonghui.core.tree import PathField
 from gonghui.jobs.states import PostStatus
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def band(lat: float | None) -> int | None:
+    """The 0.1° latitude band of a WGS-84 latitude (22.5333 → 225)."""
+    return math.floor(lat * 10) if lat is not None else None
 
 
 def plain(amount) -> str:
@@ -61,11 +66,10 @@ class JobPost(TimeStampedModel):
     remote = models.BooleanField(_("远程/不限地点"), default=False)
     lat = models.FloatField(_("纬度（WGS-84）"), null=True, blank=True)
     lon = models.FloatField(_("经度（WGS-84）"), null=True, blank=True)
-    # A 0.1° latitude band (≈ 11 km), computed by the database: the nearby search seeks each band of its
-    # box in the index and scans only the box's longitude range there (see `search.py`).
-    lat_band = models.GeneratedField(
-        expression=Cast(F("lat") * 10, models.IntegerField()), output_field=models.IntegerField(), db_persist=True
-    )
+    # The 0.1° latitude band (≈ 11 km) of `lat`, kept by the actions (`band()`): the nearby search seeks
+    # each band of its box in the index and scans only the box's longitude range there (`search.py`).
+    # A plain column, not a generated one: SQLite does not answer from an index on a generated column.
+    lat_band = models.IntegerField(null=True, blank=True, editable=False)
     division_code = models.CharField(_("工作地行政区划"), max_length=12)
     address = models.CharField(_("工作地点"), max_length=200, blank=True)
     hours = models.CharField(_("工作时间"), max_length=100, blank=True)

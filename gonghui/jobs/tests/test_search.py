@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gonghui.jobs import search
 from gonghui.jobs.models import JobPost
+from gonghui.jobs.models.posts import band
 from gonghui.jobs.tests.helpers import make_employer, set_wage
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,7 @@ def posts(tree):
     for i in range(300):
         skills = rng.sample(["急救（CPR+AED）", "电工", "叉车驾驶", "育婴"], rng.randint(0, 2))
         wage = Decimal(rng.choice([3000, 4500, 6000, 8000]))
+        lat = None if i % 50 == 0 else 22.3 + rng.random() * 0.5
         rows.append(
             JobPost(
                 title=rng.choice(["外卖骑手", "仓库分拣", "保安", "家政服务"]) + f" {i}",
@@ -41,7 +43,8 @@ def posts(tree):
                 wage_unit="month",
                 wage_monthly=wage,
                 remote=i % 50 == 0,
-                lat=None if i % 50 == 0 else 22.3 + rng.random() * 0.5,
+                lat=lat,
+                lat_band=band(lat),
                 lon=None if i % 50 == 0 else 113.7 + rng.random() * 0.6,
                 division_code="440305",
                 deadline=today + dt.timedelta(days=rng.choice([-1, 5, 30])),
