@@ -42,7 +42,7 @@ test: install-test lint check
 	scripts/run-tests
 
 # Every benchmark of DESIGN.md §7; each rewrites its own section of docs/benchmarks.md.
-BENCHMARKS = run cards import_roster members_search sla_sweep voucher_claims stations learning charity
+BENCHMARKS = run cards import_roster members_search sla_sweep voucher_claims stations learning charity jobs
 
 bench: install-test
 	@for b in $(BENCHMARKS); do echo "==> benchmarks.$$b"; $(BIN)/python -m benchmarks.$$b || exit 1; done

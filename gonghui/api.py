@@ -6,11 +6,17 @@ from gonghui.accounts.api import router as auth_router
 from gonghui.accounts.auth import BearerTokenAuth, console_session_auth
 from gonghui.appeals.api import router as appeals_router
 from gonghui.benefits.api import router as benefits_router
-from gonghui.core.api import CachedSchemaNinjaAPI, install_error_handlers
 from gonghui.charity.api import router as charity_router
-from gonghui.core.api import install_error_handlers
+from gonghui.core.api import CachedSchemaNinjaAPI, install_error_handlers
 from gonghui.hardship.aid_api import router as aid_router
 from gonghui.hardship.api import router as hardship_router
+from gonghui.jobs.api import (
+    applications_router,
+    employers_router,
+    jobs_router,
+    member_applications_router,
+    placements_router,
+)
 from gonghui.learning.api import certificates_router, courses_router, sessions_router, skills_router
 from gonghui.members.api import cards_router, joins_router, members_router, transfers_router
 from gonghui.orgs.api import router as orgs_router
@@ -77,3 +83,8 @@ api.add_router("/sessions", sessions_router)
 api.add_router("/certificates", certificates_router)
 api.add_router("/members", skills_router)
 api.add_router("/charity", charity_router)
+api.add_router("/jobs", jobs_router)
+api.add_router("/applications", applications_router)
+api.add_router("/employers", employers_router)
+api.add_router("/placements", placements_router)
+api.add_router("/members", member_applications_router)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "gonghui.charity",
     "gonghui.appeals",
     "gonghui.stations",
+    "gonghui.jobs",
     "gonghui.dashboards",
     "gonghui.demo",
 ]

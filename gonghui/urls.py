@@ -20,6 +20,7 @@ urlpatterns = [
     path("m/stations/", include(("gonghui.stations.urls_portal", "stations_portal"), namespace="stations_portal")),
     path("m/learning/", include(("gonghui.learning.urls_portal", "learning_portal"), namespace="learning_portal")),
     path("m/charity/", include(("gonghui.charity.urls_portal", "charity_portal"), namespace="charity_portal")),
+    path("m/jobs/", include(("gonghui.jobs.urls_portal", "jobs_portal"), namespace="jobs_portal")),
     path("m/", include(("gonghui.members.urls_portal", "portal"), namespace="portal")),
     path("hardship/", include("gonghui.hardship.urls")),
     path("benefits/", include("gonghui.benefits.urls")),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("c/<str:serial>/", learning_public_certificate, name="certificate_verify"),
     path("charity/", include("gonghui.charity.urls")),
     path("gongyi/", include(("gonghui.charity.urls_public", "charity_public"), namespace="charity_public")),
+    path("jobs/", include("gonghui.jobs.urls")),
     path("", include("gonghui.core.urls")),
     path("api/v1/", api.urls),
 ]

@@ -102,6 +102,7 @@ class Command(BaseCommand):
         __import__("gonghui.demo.stations").demo.stations.seed_demo(stdout=self.stdout)
         __import__("gonghui.demo.learning").demo.learning.seed_demo(stdout=self.stdout)
         charity_demo.seed_demo(stdout=self.stdout)
+        __import__("gonghui.demo.jobs").demo.jobs.seed_demo(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo logins (password {DEMO_PASSWORD}): " + ", ".join(u["username"] for u in DEMO_USERS)
