@@ -79,3 +79,44 @@ class EdgeMiddleware:
         if isinstance(exception, RequestDataTooBig):
             return _too_big(request)
         return None
+
+
+# --- response headers and idle sessions (issue 9, point 8) ----------------------------------------
+
+# The counter page scans QR codes with the camera; nothing needs the rest.
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (HSTS comes from
+    Django's SecurityMiddleware when TLS is on; see settings)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.GONGHUI_CSP)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+class IdleSessionMiddleware:
+    """Sessions end after SESSION_COOKIE_AGE (GONGHUI_SESSION_IDLE_MINUTES, 30) without a request.
+
+    Each request within the window extends it, but the session row is rewritten at most once a
+    minute (not on every request, as SESSION_SAVE_EVERY_REQUEST would)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            now = int(time.time())
+            if now - int(session.get("_seen", 0)) >= 60:
+                session["_seen"] = now
+        return self.get_response(request)

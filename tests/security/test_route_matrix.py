@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter, PathConverter, SlugConverter, StringConverter, UUIDConverter
