@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import JsonResponse
 from django.shortcuts import render
 
+DATABASE_DOWN_MESSAGE = "数据库暂时无法连接，请稍后重试；已提交的内容不会丢失"
 NUL_MESSAGE = "请求中含有不允许的空字符（NUL），请删除后重试"
 TOO_BIG_MESSAGE = "上传的内容过大（最多 %(mb)d MB），请压缩或拆分后再试"
 
@@ -29,6 +30,20 @@ def error_response(request, status: int, code: str, message: str, fields: dict |
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     return render(request, "errors/4xx.html", {"status": status, "message": message}, status=status)
+
+
+def unavailable(request):
+    """503 for a database that went away; rendered without touching the database (no base template)."""
+    from django.http import HttpResponse
+
+    if is_api(request):
+        response = error_response(request, 503, "unavailable", DATABASE_DOWN_MESSAGE)
+    else:
+        from django.template.loader import render_to_string
+
+        response = HttpResponse(render_to_string("errors/503.html", {"message": DATABASE_DOWN_MESSAGE}), status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 def body_limit() -> int:
@@ -76,8 +91,12 @@ class EdgeMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+
         if isinstance(exception, RequestDataTooBig):
             return _too_big(request)
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return unavailable(request)
         return None
 
 
