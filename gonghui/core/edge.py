@@ -121,11 +121,25 @@ class SecurityHeadersMiddleware:
         return response
 
 
-class IdleSessionMiddleware:
-    """Sessions end after SESSION_COOKIE_AGE (GONGHUI_SESSION_IDLE_MINUTES, 30) without a request.
+SEEN_KEY = "_seen"
+TOUCH_EVERY = 60  # seconds
 
-    Each request within the window extends it, but the session row is rewritten at most once a
-    minute (not on every request, as SESSION_SAVE_EVERY_REQUEST would)."""
+
+def stamp_session_at_login(sender, request, user, **kwargs):
+    """Staff logins start the idle clock (saved with the login itself, so no extra write later)."""
+    import time
+
+    if getattr(request, "session", None) is not None:
+        request.session[SEEN_KEY] = int(time.time())
+
+
+class IdleSessionMiddleware:
+    """Staff sessions end after SESSION_COOKIE_AGE (GONGHUI_SESSION_IDLE_MINUTES, 30) without a request.
+
+    A session saved by a staff login carries the time it was last seen; a request more than a minute
+    later moves it on, which saves the session and so extends its expiry. The row is rewritten at
+    most once a minute (not on every request, as SESSION_SAVE_EVERY_REQUEST would). Sessions without
+    the stamp (the member portal's) are left as they are."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -135,7 +149,8 @@ class IdleSessionMiddleware:
 
         session = getattr(request, "session", None)
         if session is not None and session.session_key:
+            seen = session.get(SEEN_KEY)
             now = int(time.time())
-            if now - int(session.get("_seen", 0)) >= 60:
-                session["_seen"] = now
+            if seen is not None and now - int(seen) >= TOUCH_EVERY:
+                session[SEEN_KEY] = now
         return self.get_response(request)
