@@ -44,8 +44,13 @@ try:
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
     # Behind a TLS-terminating proxy (nginx) Django sees plain HTTP; trust its X-Forwarded-Proto
     # only when told to, since a directly exposed server would let clients forge it.
-    if env_bool("GONGHUI_BEHIND_TLS_PROXY", False):
+    BEHIND_TLS_PROXY = env_bool("GONGHUI_BEHIND_TLS_PROXY", False)
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # TLS on (behind the proxy, or GONGHUI_TLS=1 when Django is served over HTTPS another way):
+    # HSTS for a year and a redirect of plain HTTP.
+    TLS = env_bool("GONGHUI_TLS", BEHIND_TLS_PROXY)
+    SESSION_IDLE_MINUTES = env_int("GONGHUI_SESSION_IDLE_MINUTES", 30, minimum=1)
 except SettingError as error:
     sys.exit(f"gonghui: configuration error: {error}")
 
@@ -94,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before any view (and before CSRF's process_view): oversized bodies → 413, NUL characters → 4xx.
     "gonghui.core.edge.EdgeMiddleware",
+    "gonghui.core.edge.IdleSessionMiddleware",
+    "gonghui.core.edge.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -178,6 +185,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# Idle sessions end after GONGHUI_SESSION_IDLE_MINUTES (30); core.edge.IdleSessionMiddleware
+# extends an active one at most once a minute.
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+if TLS:
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = True
+    # Submitting the domain to the browsers' preload list is the operator's decision (it cannot be
+    # undone quickly), so it is opt-in and its check is silenced while off.
+    SECURE_HSTS_PRELOAD = env_bool("GONGHUI_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Content-Security-Policy of every response (core.edge.SecurityHeadersMiddleware): no inline
+# script anywhere (templates load their JS from static files, the vendored htmx and ECharts
+# included); a few templates keep inline styles, far less dangerous. No outside origin at all.
+GONGHUI_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

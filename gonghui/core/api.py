@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.db.models import QuerySet
 from django.http import Http404
 from ninja import Field, NinjaAPI, Schema
@@ -135,6 +135,16 @@ def install_error_handlers(api) -> None:
         return api.create_response(
             request, error_body("invalid", "数值超出允许的范围或格式不对，请检查后重试"), status=422
         )
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def on_database_down(request, exc):
+        from gonghui.core.edge import DATABASE_DOWN_MESSAGE
+
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        response = api.create_response(request, error_body("unavailable", DATABASE_DOWN_MESSAGE), status=503)
+        response["Retry-After"] = "30"
+        return response
 
     @api.exception_handler(Exception)
     def on_unexpected(request, exc):

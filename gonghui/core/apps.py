@@ -10,3 +10,10 @@ class CoreConfig(AppConfig):
     permissions = {
         "audit.view": _("查看操作日志"),
     }
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from gonghui.core.edge import stamp_session_at_login
+
+        user_logged_in.connect(stamp_session_at_login, dispatch_uid="gonghui-idle-session")

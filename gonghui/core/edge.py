@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import JsonResponse
 from django.shortcuts import render
 
+DATABASE_DOWN_MESSAGE = "数据库暂时无法连接，请稍后重试；已提交的内容不会丢失"
 NUL_MESSAGE = "请求中含有不允许的空字符（NUL），请删除后重试"
 TOO_BIG_MESSAGE = "上传的内容过大（最多 %(mb)d MB），请压缩或拆分后再试"
 
@@ -29,6 +30,20 @@ def error_response(request, status: int, code: str, message: str, fields: dict |
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     return render(request, "errors/4xx.html", {"status": status, "message": message}, status=status)
+
+
+def unavailable(request):
+    """503 for a database that went away; rendered without touching the database (no base template)."""
+    from django.http import HttpResponse
+
+    if is_api(request):
+        response = error_response(request, 503, "unavailable", DATABASE_DOWN_MESSAGE)
+    else:
+        from django.template.loader import render_to_string
+
+        response = HttpResponse(render_to_string("errors/503.html", {"message": DATABASE_DOWN_MESSAGE}), status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 def body_limit() -> int:
@@ -76,6 +91,66 @@ class EdgeMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+
         if isinstance(exception, RequestDataTooBig):
             return _too_big(request)
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            return unavailable(request)
         return None
+
+
+# --- response headers and idle sessions (issue 9, point 8) ----------------------------------------
+
+# The counter page scans QR codes with the camera; nothing needs the rest.
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (HSTS comes from
+    Django's SecurityMiddleware when TLS is on; see settings)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.GONGHUI_CSP)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+SEEN_KEY = "_seen"
+TOUCH_EVERY = 60  # seconds
+
+
+def stamp_session_at_login(sender, request, user, **kwargs):
+    """Staff logins start the idle clock (saved with the login itself, so no extra write later)."""
+    import time
+
+    if getattr(request, "session", None) is not None:
+        request.session[SEEN_KEY] = int(time.time())
+
+
+class IdleSessionMiddleware:
+    """Staff sessions end after SESSION_COOKIE_AGE (GONGHUI_SESSION_IDLE_MINUTES, 30) without a request.
+
+    A session saved by a staff login carries the time it was last seen; a request more than a minute
+    later moves it on, which saves the session and so extends its expiry. The row is rewritten at
+    most once a minute (not on every request, as SESSION_SAVE_EVERY_REQUEST would). Sessions without
+    the stamp (the member portal's) are left as they are."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            seen = session.get(SEEN_KEY)
+            now = int(time.time())
+            if seen is not None and now - int(seen) >= TOUCH_EVERY:
+                session[SEEN_KEY] = now
+        return self.get_response(request)

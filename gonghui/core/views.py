@@ -95,7 +95,22 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", {"request_id": getattr(request, "request_id", "")}, status=500)
+    """handler500. A database that went away (connection refused or cut, SQLite locked) is not a bug
+    of ours: 503 with a retry hint, in the API's error shape under /api/ (issue 9, point 9)."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    from gonghui.core.edge import error_response, is_api, unavailable
+
+    request_id = getattr(request, "request_id", "")
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return unavailable(request)
+    if is_api(request):
+        return error_response(
+            request, 500, "server_error", f"服务器内部错误，请稍后再试（请求编号 {request_id or '-'}）"
+        )
+    return render(request, "errors/500.html", {"request_id": request_id}, status=500)
 
 
 def bad_request(request, exception=None):

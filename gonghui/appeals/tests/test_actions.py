@@ -358,7 +358,7 @@ def test_it_attaches_a_file_with_a_random_stored_name(tree, clock, operator, ap,
     attachment = actions.do_add_attachment(
         acting_user=operator,
         appeal=appeal,
-        upload=SimpleUploadedFile("张三工资条.jpg", b"\xff\xd8\xffdata", "image/jpeg"),
+        upload=SimpleUploadedFile("张三工资条.jpg", b"\xff\xd8\xffdat", "image/jpeg"),
     )
     assert attachment.name == "张三工资条.jpg" and attachment.content_type == "image/jpeg"
     assert "张三" not in attachment.file.name and attachment.file.name.endswith(".jpg")

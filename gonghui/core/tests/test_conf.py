@@ -294,3 +294,34 @@ def test_it_adds_a_missing_newer_key_to_an_old_key_file(tmp_path):
     keys = load_keys(False, key_file, environ={})
     assert keys["GONGHUI_FIELD_KEY"] == old["GONGHUI_FIELD_KEY"]
     assert json.loads(key_file.read_text())["GONGHUI_AUDIT_KEY"] == keys["GONGHUI_AUDIT_KEY"]
+
+
+def _production_env(tmp_path, **extra) -> dict:
+    import secrets
+
+    env = {
+        **os.environ,
+        "GONGHUI_ENV": "production",
+        "ALLOWED_HOSTS": "gonghui.example.cn",
+        "GONGHUI_VAR_DIR": str(tmp_path),
+        **_good_keys(),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        **extra,
+    }
+    env.pop("DATABASE_URL", None)
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def test_it_passes_check_deploy_in_production_behind_tls(tmp_path):
+    """Failed before: no HSTS, no SSL redirect (issue 9, point 8)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=_production_env(tmp_path, GONGHUI_BEHIND_TLS_PROXY="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
