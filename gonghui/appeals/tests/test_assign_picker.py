@@ -65,6 +65,9 @@ def test_it_forwards_to_the_suggestion_and_then_only_the_holder_may_sign_or_retu
     back = reverse("appeals:move", args=[ticket.number, "return"])
     operator_page = client.get(appeal.get_absolute_url()).content.decode()
     assert sign not in operator_page and back not in operator_page
+    # The timeline names the new status in words (issue 18: not "受理 → registered", "转办 → assigned").
+    assert "<strong>受理</strong> → 已受理" in operator_page and "<strong>转办</strong> → 已转办待签收" in operator_page
+    assert "→ registered" not in operator_page and "→ assigned" not in operator_page
     assert sign not in client_for(handlers["city"]).get(appeal.get_absolute_url()).content.decode()
     holder_page = client_for(handlers["district"]).get(appeal.get_absolute_url()).content.decode()
     assert sign in holder_page and back in holder_page
