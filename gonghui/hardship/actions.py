@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from gonghui.core import audit, crypto, uploads
 from gonghui.core.calendar import add_working_days
 from gonghui.core.errors import ActionPermissionError, TransitionError
 from gonghui.core.scoping import user_can, user_scope_paths
-from gonghui.core.tree import ancestor_ids
+from gonghui.core.tree import ancestor_ids, in_subtree
 from gonghui.hardship import rules
 from gonghui.hardship.checks import get_checker
 from gonghui.hardship.models import (
@@ -230,12 +231,13 @@ def approving_org(org: Org, level: str) -> Org | None:
 
 def levels_for(org: Org | None) -> list[str]:
     """建档标准 a user whose home union is `org` can use: a level whose approving union exists at or
-    above `org` (基层 always: the archive is kept at the worker's grassroots union). Without a home
-    union (an installation admin), every level whose kind of union exists at all."""
-    if org is None:
-        kinds = set(Org.objects.values_list("kind", flat=True).distinct())
-    else:
-        kinds = set(Org.objects.filter(pk__in=ancestor_ids(org.path)).values_list("kind", flat=True))
+    above `org` or inside its subtree (where the user's workers are kept; 基层 always). Without a
+    home union (an installation admin), every level whose kind of union exists at all. A level no
+    union can approve (全国级 in a provincial installation) is never offered."""
+    rows = Org.objects.all()
+    if org is not None:
+        rows = rows.filter(Q(pk__in=ancestor_ids(org.path)) | in_subtree("path", org.path))
+    kinds = set(rows.order_by().values_list("kind", flat=True).distinct())
     return [
         level
         for level in ArchiveLevel.values

@@ -53,7 +53,7 @@ def test_aid_application_finds_the_worker_fills_the_household_and_names_the_rema
     page.get_by_label("查找申请人（姓名、拼音首字母、手机号、证件号或会员证号）").fill(checked.person.name)
     page.locator("#member-result-list a", has_text=checked.person.name).first.click()
     expect(page.locator("#applicant")).to_contain_text("档案尚未完成")
-    expect(page.get_by_label("会员证号")).to_have_value(checked.membership.member_no)
+    expect(page.locator("#id_member_no")).to_have_value(checked.membership.member_no)
     page.get_by_label("帮扶项目").select_option(str(winter.pk))
     page.get_by_label("申请理由").fill("春节慰问")
     page.get_by_role("button", name="提交申请").click()

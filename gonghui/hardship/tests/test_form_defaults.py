@@ -24,8 +24,9 @@ def test_it_offers_only_the_levels_the_users_union_can_approve(tree, hp, client_
     # The test tree has no national union: 全国级 would always fail, so it is not offered.
     assert actions.levels_for(tree.district) == ["province", "city", "district", "grassroots"]
     assert level_options(client_for(hp.own)) == ["province", "city", "district", "grassroots"]
-    assert "national" not in level_options(client_for(hp.ancestor))
-    assert "district" not in actions.levels_for(tree.city)
+    # The city's workers are kept under districts: the district level stays on offer there.
+    assert level_options(client_for(hp.ancestor)) == ["province", "city", "district", "grassroots"]
+    assert "national" not in actions.levels_for(None)
 
 
 def test_it_shows_a_level_error_next_to_the_field_and_writes_nothing(member, lines, clock, hp, client_for):

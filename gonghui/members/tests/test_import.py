@@ -387,7 +387,7 @@ def test_it_writes_a_report_with_an_error_column_and_highlighted_cells(tree, tmp
     assert code == 1
     sheet = load_workbook(out).active
     header = [c.value for c in sheet[1]]
-    assert header == HEADERS + ["导入结果", "错误说明"]
+    assert header == HEADERS + ["导入结果", "错误说明", "提醒（已导入，请补全）"]
     mobile_col = HEADERS.index("手机号") + 1
     bad = sheet.cell(row=3, column=mobile_col)
     assert bad.value == "12345" and bad.fill.start_color.rgb.endswith("FFC7CE")
