@@ -73,7 +73,7 @@ def worker(args) -> dict:
         acting_user=None, parent=None, kind="province", data={"name": "广东省总工会", "division_code": "440000"}
     )
     fund = actions.do_create_fund(acting_user=job, org=org, code="bench", name="基准基金", purpose="基准测试")
-    results: dict = {"backend": connection.vendor}
+    results: dict = {"backend": connection.vendor, "load_before": round(os.getloadavg()[0], 1)}
 
     def campaign_for(name):
         c = actions.do_create_campaign(
@@ -165,6 +165,7 @@ def worker(args) -> dict:
         "max_ms": round(timings[-1], 1),
     }
     log(f"page: {results['page']}")
+    results["load_after"] = round(os.getloadavg()[0], 1)
     return results
 
 
@@ -190,6 +191,9 @@ matching) after checking every row in Python; duplicates are found with one `IN`
 numbers. The page reads the campaign row's counters (kept by the actions in the booking transaction)
 and the 10 newest donations through the `(campaign, donated_at)` index, so its cost does not grow with
 the number of donations; `charity-recount` is what reads them all.
+
+Load average of the machine (shared with other work): {r["load_before"]} before, {r["load_after"]} after. A
+machine this busy gives the import a fraction of a core; the figure is what it got, not what it needs.
 """
 
 
