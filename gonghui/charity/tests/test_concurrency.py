@@ -26,6 +26,12 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises every write transaction, so there is no race to test")
+
+
 def test_it_gives_one_wish_to_exactly_one_of_100_concurrent_claimants():
     tree = build_tree()
     staff = make_staff("wish-reviewer", tree.district, roles=("charity",))
