@@ -19,8 +19,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.charity.states import CampaignStatus, GrantStatus, TransferStatus
-from gonghui.core.scoping import ScopedManager, ScopedQuerySet
+from gonghui.core.scoping import ScopedManager
 from gonghui.core.tree import PathField
+from gonghui.hardship.models_aid import LedgerQuerySet  # the same append-only guards as hardship's ledger
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -290,14 +291,6 @@ class Grant(models.Model):
 
     def __str__(self):
         return f"资助 #{self.pk} {self.public_label} {self.amount}"
-
-
-class LedgerQuerySet(ScopedQuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("基金台账只能追加，不能修改"))
-
-    def delete(self):
-        raise ValidationError(_("基金台账只能追加，不能删除"))
 
 
 class FundLedger(models.Model):

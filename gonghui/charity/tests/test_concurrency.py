@@ -4,13 +4,13 @@ ledger. Real threads, real transactions (transaction=True)."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, connections, transaction
 
+from gonghui.benefits.tests.test_concurrency import run_together  # one harness for every race test
 from gonghui.charity import actions_grants, actions_wishes
 from gonghui.charity.models import Fund, FundLedger, Grant
 from gonghui.charity.models_wishes import Wish
@@ -25,36 +25,11 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-POOL = 40  # the server's connections are shared with other test runs
-
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises every write transaction, so there is no race to test")
-
-
-def run_together(jobs):
-    barrier = threading.Barrier(len(jobs), timeout=60)
-    pool = threading.BoundedSemaphore(POOL)
-    outcomes: list[object] = [None] * len(jobs)
-
-    def run(i, job):
-        barrier.wait()
-        with pool:
-            try:
-                outcomes[i] = job()
-            except Exception as exc:  # noqa: BLE001 (the outcome is what the test inspects)
-                outcomes[i] = exc
-            finally:
-                connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return outcomes
 
 
 def test_it_gives_one_wish_to_exactly_one_of_100_concurrent_claimants():
