@@ -239,7 +239,7 @@ def main() -> None:
             imp = "(loaded before)"
             if "import_rate" in f:
                 imp = f"{f['import_rows']:,} in {f['import_seconds']} s = {f['import_rate']:,}/s"
-            for prefix, how in (("", "as configured"), ("persistent_", "persistent")):
+            for prefix, how in (("", "as configured"), ("persistent_", "kept open")):
                 search_ms = f"{f['search_p50_ms']} / {f['search_p95_ms']}" if not prefix else ""
                 cells = [f["vendor"], f"{f['stations']:,}", imp if not prefix else "", search_ms, how]
                 cells.append(f[prefix + "requests"])

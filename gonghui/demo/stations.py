@@ -93,7 +93,6 @@ def seed_demo(stdout=None) -> int:
             org = districts.get(code)
             if org is None:
                 continue
-            city = "深圳市" if code.startswith("4403") else "广州市"
             for n in range(PER_DISTRICT):
                 kind = rng.choice(KINDS)
                 host = rng.choice(HOSTS)
@@ -106,7 +105,7 @@ def seed_demo(stdout=None) -> int:
                         "name": f"{road}{host}{'驿站' if kind in ('outdoor', 'gig') else '服务点'}{n + 1}号",
                         "kind": kind,
                         "host": host,
-                        "address": f"{city}{org.name.removesuffix('总工会')}{road}{rng.randint(1, 999)}号",
+                        "address": f"{org.name.removesuffix('总工会')}{road}{rng.randint(1, 999)}号",
                         "division_code": code,
                         "lat": lat0 + rng.gauss(0, 0.018),
                         "lon": lon0 + rng.gauss(0, 0.02),

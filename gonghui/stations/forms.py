@@ -55,7 +55,7 @@ class StationForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        self.fields["facilities"].choices = [(f.code, f"{f.icon} {f.name}") for f in Facility.objects.all()]
+        self.fields["facilities"].choices = [(f.code, f.name) for f in Facility.objects.all()]
 
     def action_data(self) -> dict:
         return dict(self.cleaned_data)

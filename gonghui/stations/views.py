@@ -11,7 +11,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -316,8 +316,6 @@ def import_view(request):
                 )
             except FileError as error:
                 form.add_error("file", str(error))
-            except PermissionDenied:
-                raise
     labels = {key: aliases[0] for key, aliases in COLUMNS.items()}
     errors = [{**e, "label": labels.get(e["field"], "")} for e in (run.errors if run else [])][:500]
     columns = "、".join(aliases[0] for aliases in COLUMNS.values())
