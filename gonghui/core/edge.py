@@ -103,7 +103,7 @@ class EdgeMiddleware:
 # --- response headers and idle sessions (issue 9, point 8) ----------------------------------------
 
 # The counter page scans QR codes with the camera; nothing needs the rest.
-PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(self), payment=(), usb=(), interest-cohort=()"
 
 
 class SecurityHeadersMiddleware:

@@ -78,6 +78,10 @@ def test_a_rider_joins_by_qr_link_and_gets_an_e_card(rider, login, demo_site):
     assert rider.url.endswith(f"/m/join/{FEDERATION_CODE}/")
     rider.get_by_label("姓名").fill(RIDER_NAME)
     rider.get_by_label("证件号码").fill(doc_number)
+    # A 外卖 joint union's link defaults to a gig worker delivering food (issue 18, point 4).
+    expect(rider.get_by_label("职工类型")).to_have_value("gig")
+    expect(rider.get_by_label("新就业形态类别")).to_be_visible()
+    rider.get_by_label("职工类型").select_option(label="普通职工")
     expect(rider.get_by_label("新就业形态类别")).to_be_hidden()  # only for gig workers
     rider.get_by_label("职工类型").select_option(label="新就业形态劳动者")
     rider.get_by_label("新就业形态类别").select_option(label="外卖配送员")

@@ -16,7 +16,7 @@ def test_it_sends_a_content_security_policy_without_inline_script(db):
     script = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
     assert script.split() == ["script-src", "'self'"]
     assert "frame-ancestors 'none'" in policy
-    assert "camera=(self)" in response["Permissions-Policy"] and "geolocation=()" in response["Permissions-Policy"]
+    assert "camera=(self)" in response["Permissions-Policy"] and "geolocation=(self)" in response["Permissions-Policy"]
 
 
 def test_it_has_no_inline_script_in_any_template():
