@@ -57,6 +57,8 @@ def _too_big(request):
 
 
 def _has_nul(request) -> bool:
+    if "\x00" in request.path_info:  # %00 in the path: PostgreSQL refuses it in any lookup
+        return True
     if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
         return True
     if any("\x00" in value for values in request.GET.lists() for value in values[1]):

@@ -103,3 +103,9 @@ def test_it_answers_401_not_a_csrf_403_for_a_bad_token_beside_a_session(tree, pe
     client.force_login(personas.own)
     body = json.dumps({"parent": tree.district.code, "kind": "street", "name": "新街道"})
     _error(client.post("/api/v1/orgs", body, content_type="application/json"), 401, "unauthenticated")
+
+
+def test_it_refuses_a_nul_character_in_the_path(tree, personas, client_for, api_for):
+    """Failed on PostgreSQL: a %00 in a path segment reached a lookup and answered 500."""
+    assert client_for(personas.own).get("/m/join/%E5%B7%A5%00/").status_code == 400
+    _error(api_for(personas.own).get("/api/v1/orgs/44%0003"), 422, "invalid")

@@ -96,7 +96,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write("demo members already present; nothing to do")
         self._hardship(province)
-        load_demo_hardship(stdout=self.stdout)
+        if load_demo_hardship(stdout=self.stdout):
+            self._hardship(province)  # the households just archived get their 便民服务 allowance now, not on a rerun
         __import__("gonghui.demo.appeals").demo.appeals.load_demo_appeals(province, stdout=self.stdout)
         benefits_demo.seed_demo(stdout=self.stdout)
         __import__("gonghui.demo.stations").demo.stations.seed_demo(stdout=self.stdout)
