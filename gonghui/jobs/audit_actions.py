@@ -11,7 +11,7 @@ LABELS = {
     "jobs.post_create": _("新建岗位"),
     "jobs.post_edit": _("修改岗位"),
     "jobs.post_submit": _("提交岗位审核"),
-    "jobs.post_publish": _("发布岗位"),
+    "jobs.post_publish": _("审核通过岗位"),
     "jobs.post_return": _("退回岗位"),
     "jobs.post_withdraw": _("撤下岗位"),
     "jobs.posts_expire": _("岗位到期下架"),

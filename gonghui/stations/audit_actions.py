@@ -6,11 +6,11 @@ NOUNS = {"station": _("服务站点")}
 LABELS = {
     "station.create": _("新建服务站点"),
     "station.update": _("修改服务站点"),
-    # action=f"station.{status}" (StationStatus), the console's words for each move (states.STATUS_VERBS)
-    "station.planned": _("设为筹建"),
-    "station.running": _("投入运行"),
-    "station.paused": _("暂停服务"),
-    "station.revoked": _("撤销站点"),
+    # action=f"station.{status}" (StationStatus)
+    "station.planned": _("站点设为筹建"),
+    "station.running": _("站点投入运行"),
+    "station.paused": _("站点暂停服务"),
+    "station.revoked": _("撤销服务站点"),
     "station.import_create": _("导入新建站点"),
     "station.import_update": _("导入更新站点"),
     "station.invest": _("登记站点投入"),
