@@ -7,6 +7,7 @@ LABELS = {
     "staff.create": _("新建工作人员账号"),
     "staff.activate": _("启用工作人员账号"),
     "staff.deactivate": _("停用工作人员账号"),
+    "staff.rename": _("修改工作人员姓名"),
     "staff.set_password": _("重设工作人员密码"),
     "grant.create": _("授予角色"),
     "grant.revoke": _("撤销角色"),

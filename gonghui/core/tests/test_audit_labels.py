@@ -30,7 +30,10 @@ def test_it_labels_codes_from_each_apps_registry_and_guesses_for_a_new_app():
     assert action_label("member.lapse") == "自动退会"  # member.<MembershipEvent.Type>
     assert action_label("appeal.assign") == "转办"
     assert action_label("hardship.something_new_create") == "困难职工帮扶 · 新建"  # the app's noun, a verb
-    assert action_label("stations.checkin") == "签到"
+    # An app with no label for the code: its noun and the guessed verb (stations is an app since the
+    # stations merge); a prefix no app owns: the verb alone.
+    assert action_label("stations.checkin") == "服务站点 · 签到"
+    assert action_label("newapp.checkin") == "签到"
     assert action_label("zzz.qqq") == "其他操作" and action_label("") == "其他操作"
     with translation.override("en"):
         assert action_label("member.join_approve") == "Approve a join application"
