@@ -166,7 +166,7 @@ class GrantIn(Schema):
     account: str
 
 
-class NoteIn(Schema):
+class CharityNoteIn(Schema):
     note: str = ""
 
 
@@ -186,7 +186,7 @@ class WishOut(Schema):
     review_note: str
 
 
-class ReviewIn(Schema):
+class CharityReviewIn(Schema):
     approve: bool
     note: str = ""
 
@@ -330,7 +330,7 @@ def create_grant(request, code: str, payload: GrantIn):
     response={200: GrantOut, **ERRORS},
     summary="批准或驳回资助（审批人，不得为经办人）",
 )
-def decide_grant(request, grant_id: int, decision: str, payload: NoteIn):
+def decide_grant(request, grant_id: int, decision: str, payload: CharityNoteIn):
     grant = access_object(Grant.objects.select_related("fund"), request.auth, VIEW, pk=grant_id)
     if decision == "approve":
         return actions_grants.do_approve_grant(acting_user=request.auth, grant=grant, note=payload.note)
@@ -346,7 +346,7 @@ def list_wishes(request, status: str = "", round: int | None = None):
 
 
 @router.post("/wishes/{wish_id}/review", response={200: WishOut, **ERRORS}, summary="审核心愿")
-def review_wish(request, wish_id: int, payload: ReviewIn):
+def review_wish(request, wish_id: int, payload: CharityReviewIn):
     wish = access_object(Wish.objects.select_related("org"), request.auth, VIEW, pk=wish_id)
     return aw.do_review_wish(acting_user=request.auth, wish=wish, approve=payload.approve, note=payload.note)
 

@@ -212,7 +212,7 @@ class ApplyIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class EventOut(Schema):
+class JobEventOut(Schema):
     from_status: str
     to_status: str
     to_label: str
@@ -220,7 +220,7 @@ class EventOut(Schema):
     at: dt.datetime
 
 
-class ApplicationOut(Schema):
+class JobApplicationOut(Schema):
     id: int
     job_id: int
     job_title: str
@@ -231,7 +231,7 @@ class ApplicationOut(Schema):
     share_mobile: bool
     applied_at: dt.datetime
     changed_at: dt.datetime
-    events: list[EventOut] = []
+    events: list[JobEventOut] = []
 
 
 def _application(a: Application, *, events=None) -> dict:
@@ -260,7 +260,7 @@ def _application(a: Application, *, events=None) -> dict:
 
 
 @jobs_router.post(
-    "/{job_id}/applications", auth=STAFF_OR_MEMBER, response={201: ApplicationOut, **ERRORS}, summary="投递岗位"
+    "/{job_id}/applications", auth=STAFF_OR_MEMBER, response={201: JobApplicationOut, **ERRORS}, summary="投递岗位"
 )
 def apply(request, job_id: int, payload: ApplyIn):
     if _is_member(request):
@@ -337,7 +337,9 @@ def _reload_application(application) -> dict:
     return _application(Application.objects.select_related("post__employer").get(pk=application.pk))
 
 
-@applications_router.post("/{application_id}/status", response={200: ApplicationOut, **ERRORS}, summary="更新申请状态")
+@applications_router.post(
+    "/{application_id}/status", response={200: JobApplicationOut, **ERRORS}, summary="更新申请状态"
+)
 def move_application(request, application_id: int, payload: MoveIn):
     application = queries.access_application(request.auth, application_id)
     actions_apply.do_move_application(
@@ -417,7 +419,7 @@ def hire(request, application_id: int, payload: HireIn):
 @member_applications_router.get(
     "/{member_no}/applications",
     auth=STAFF_OR_MEMBER,
-    response={200: list[ApplicationOut], **ERRORS},
+    response={200: list[JobApplicationOut], **ERRORS},
     summary="会员的求职申请",
 )
 @paginate(PagePagination)
@@ -517,12 +519,12 @@ def register_employer(request, payload: EmployerIn):
     return Status(201, _employer(employer))
 
 
-class ReviewIn(Schema):
+class JobReviewIn(Schema):
     note: str = Field("", max_length=200)
 
 
 @employers_router.post("/{employer_id}/approve", response={200: EmployerOut, **ERRORS}, summary="审核通过用人单位")
-def approve_employer(request, employer_id: int, payload: ReviewIn):
+def approve_employer(request, employer_id: int, payload: JobReviewIn):
     employer = queries.access_employer(request.auth, employer_id)
     return _employer(actions.do_approve_employer(acting_user=request.auth, employer=employer, note=payload.note))
 

@@ -547,11 +547,22 @@ def test_it_rejects_an_unsupported_upload_with_a_clear_message(tree, personas, c
     assert not ImportJob.objects.exists()
 
 
+def test_it_refuses_a_file_whose_content_is_not_a_spreadsheet(tree, personas, client_for, media, tmp_path):
+    # Uploads are checked by content (core.uploads): a "roster.xlsx" that is not a ZIP is refused on the form.
+    junk = tmp_path / "roster.xlsx"
+    junk.write_bytes(b"garbage")
+    response = upload(client_for(personas.own), tree.grassroots, junk)
+    assert response.status_code == 200
+    assert "文件内容不是有效的 .xlsx、.xls 或 .csv 表格" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
 def test_it_marks_a_broken_file_as_failed(tree, personas, client_for, media, tmp_path):
     from gonghui.members.importing.jobs import validate_job
 
+    # Starts like a ZIP, so it passes the content check, but no workbook can be read from it.
     junk = tmp_path / "roster.xlsx"
-    junk.write_bytes(b"garbage")
+    junk.write_bytes(b"PK\x03\x04garbage")
     upload(client_for(personas.own), tree.grassroots, junk)
     job = validate_job(ImportJob.objects.get().pk)
     assert job.status == "failed" and "无法读取" in job.message
