@@ -3,7 +3,7 @@
 - A body over the upload limit: 413 (the API in its error shape, the console as a page), decided
   from Content-Length before anything reads the body; a body without a length that turns out too
   big raises `RequestDataTooBig` later, which `process_exception` answers the same way.
-- NUL characters (raw, `%00` or the JSON escape `\\u0000`) anywhere in the query string, a form
+- NUL characters (raw, `%00` or the JSON escape `\\u0000`) anywhere in the path, the query string, a form
   field or a JSON body: PostgreSQL cannot store them in text and nobody types them. Refused with
   422 (API) or 400 (console) instead of being stored or reaching the database as a 500.
 """
@@ -57,7 +57,7 @@ def _too_big(request):
 
 
 def _has_nul(request) -> bool:
-    if "\x00" in request.path_info:  # %00 in the path: PostgreSQL refuses it in any lookup
+    if "\x00" in request.path or "\x00" in request.path_info:  # %00 in the path: PostgreSQL refuses it in any lookup
         return True
     if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
         return True
