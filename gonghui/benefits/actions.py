@@ -832,10 +832,11 @@ def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: 
                    %s::varchar, %s::varchar, %s::timestamptz, %s::timestamptz, '', '' FROM taken
             RETURNING id
         ), entry AS (
-            INSERT INTO {a} (at, actor_id, actor_label, action, object_type, object_id, object_label, org_id,
-                             org_path, before, after, reason, request_id, entry_hash)
-            SELECT %s::timestamptz, %s::bigint, %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::varchar,
-                   %s::bigint, %s::varchar, NULL, %s::jsonb, %s::text, %s::varchar, %s::varchar FROM voucher
+            INSERT INTO {a} (id, prev_id, entry_mac, at, actor_id, actor_label, action, object_type, object_id,
+                             object_label, org_id, org_path, before, after, reason, request_id, entry_hash)
+            SELECT %s::bigint, %s::bigint, %s::varchar, %s::timestamptz, %s::bigint, %s::varchar, %s::varchar,
+                   %s::varchar, %s::varchar, %s::varchar, %s::bigint, %s::varchar, NULL, %s::jsonb, %s::text,
+                   %s::varchar, %s::varchar FROM voucher
         )
         SELECT (SELECT id FROM voucher), EXISTS (
             SELECT 1 FROM {sh} s2 JOIN {c} c2 ON c2.id = s2.campaign_id
@@ -856,6 +857,9 @@ def _one_statement(campaign: Campaign, voucher: Voucher, entry, *, skip_locked: 
         voucher.channel,
         voucher.issued_at,
         voucher.expires_at,
+        entry.pk,
+        entry.prev_id,
+        entry.entry_mac,
         entry.at,
         entry.actor_id,
         entry.actor_label,
@@ -930,6 +934,7 @@ def do_claim_voucher(*, acting_user=None, campaign: Campaign, membership: Member
                     at=now,
                 )
                 if single_statement:
+                    audit.allocate([entry])  # the statement inserts the entry: its id, prev_id and MAC first
                     voucher.pk = _claim_in_one_statement(campaign, voucher, entry)
                     taken = voucher.pk is not None
                 else:

@@ -103,6 +103,12 @@ def _allocate(entries: list[AuditEntry]) -> None:
         previous = entry_id
 
 
+def allocate(entries: list[AuditEntry]) -> None:
+    """Ids, `prev_id` and MACs for entries that a hand-written statement inserts (the voucher claim
+    inserts its entry in the same SQL statement as the voucher): pass `id`, `prev_id` and `entry_mac`."""
+    _allocate(entries)
+
+
 def _actor_fields(actor):
     from gonghui.core.actionkit import audit_actor_fields
 
