@@ -13,7 +13,9 @@ from gonghui.orgs.actions import do_create_org
 from gonghui.orgs.models import Org
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # a plain flush would re-create the content types the serialized tests restore
 def test_it_round_trips_the_database_and_verifies_the_audit_chain(tmp_path, capsys):
     tree = build_tree()
     audit.seal(max_entries=5)
@@ -45,7 +47,9 @@ def test_it_round_trips_the_database_and_verifies_the_audit_chain(tmp_path, caps
     assert audit.verify().ok
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # a plain flush would re-create the content types the serialized tests restore
 def test_it_refuses_to_restore_under_other_keys(tmp_path, settings):
     build_tree()
     call_command("backup", str(tmp_path / "b"))
