@@ -42,6 +42,7 @@ from gonghui.core.views import ActionFormView, ObjectHistoryMixin, ScopedListVie
 from gonghui.members import eligibility
 from gonghui.members.portal import auth as portal_auth
 from gonghui.members.portal.qr import qr_svg
+from gonghui.orgs.mixins import OrgFromQueryMixin
 from gonghui.orgs.models import Org
 
 VIEW = "benefit.view"
@@ -91,15 +92,8 @@ class PartnerDetailView(LoginRequiredMixin, ObjectHistoryMixin, TemplateView):
         return context
 
 
-class OrgScopedFormMixin:
-    """Forms that create something for an org named by its code (?org=) where the user holds benefit.manage."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        code = (request.GET.get("org") or "").strip().upper()
-        self.org = access_object(Org.objects.all(), request.user, MANAGE, code=code)
-        return super().dispatch(request, *args, **kwargs)
+class OrgScopedFormMixin(OrgFromQueryMixin):
+    org_permission = MANAGE
 
 
 class PartnerCreateView(OrgScopedFormMixin, ActionFormView):

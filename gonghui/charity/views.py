@@ -41,6 +41,7 @@ from gonghui.core.scoping import access_object, user_can
 from gonghui.core.views import ActionFormView, ObjectHistoryMixin, ScopedListView
 from gonghui.hardship.models import HardshipArchive
 from gonghui.members.models import Membership
+from gonghui.orgs.mixins import OrgFromQueryMixin
 from gonghui.orgs.models import Org
 
 VIEW, MANAGE, APPROVE = "charity.view", "charity.manage", "charity.approve"
@@ -92,15 +93,8 @@ class FundListView(ScopedListView):
         return context
 
 
-class OrgFormMixin:
-    """Forms that create something for an org given by its code (?org=) where the user may manage charity."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        code = (request.GET.get("org") or "").strip().upper()
-        self.org = access_object(Org.objects.all(), request.user, MANAGE, code=code)
-        return super().dispatch(request, *args, **kwargs)
+class OrgFormMixin(OrgFromQueryMixin):
+    org_permission = MANAGE
 
 
 class FundCreateView(OrgFormMixin, ActionFormView):

@@ -29,6 +29,7 @@ from gonghui.learning.states import EnrolmentStatus, OfferingStatus, SkillStatus
 from gonghui.members.eligibility import describe
 from gonghui.members.portal.qr import qr_svg
 from gonghui.members.schemas import mask_name
+from gonghui.orgs.mixins import OrgFromQueryMixin
 from gonghui.orgs.models import Org
 
 VIEW = "learning.view"
@@ -93,13 +94,8 @@ class CalendarView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class OrgFormMixin:
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        code = (request.GET.get("org") or "").strip().upper()
-        self.org = access_object(Org.objects.all(), request.user, MANAGE, code=code)
-        return super().dispatch(request, *args, **kwargs)
+class OrgFormMixin(OrgFromQueryMixin):
+    org_permission = MANAGE
 
 
 class OfferingCreateView(OrgFormMixin, ActionFormView):
